@@ -1,0 +1,114 @@
+"""Reference models shared by the lessons: a dense encoder, decoder and autoencoder.
+
+Lessons 01-02 teach how to build these; later lessons reuse them from here so that no notebook
+copies another's model code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+IMAGE_SHAPE = (28, 28)
+
+
+class Autoencoder(keras.Model):
+    """An encoder and a decoder trained as one model; ``.encoder`` and ``.decoder`` stay usable."""
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def call(self, inputs, training=False):
+        return self.decoder(self.encoder(inputs, training=training), training=training)
+
+    def build(self, input_shape):
+        self.encoder.build(input_shape)
+        self.decoder.build(self.encoder.compute_output_shape(input_shape))
+        super().build(input_shape)
+
+
+def dense_encoder(
+    code_size: int,
+    hidden: Sequence[int] = (128,),
+    *,
+    input_shape: tuple[int, ...] = IMAGE_SHAPE,
+    activation: str | None = "relu",
+    code_activation: str | None = None,
+    kernel_regularizer=None,
+    activity_regularizer=None,
+    name: str = "encoder",
+) -> keras.Sequential:
+    """Flatten, Dense hidden layers, then a Dense code layer of ``code_size`` units."""
+    layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
+    layers += [
+        keras.layers.Dense(units, activation=activation, kernel_regularizer=kernel_regularizer)
+        for units in hidden
+    ]
+    layers.append(
+        keras.layers.Dense(
+            code_size,
+            activation=code_activation,
+            kernel_regularizer=kernel_regularizer,
+            activity_regularizer=activity_regularizer,
+            name="code",
+        )
+    )
+    return keras.Sequential(layers, name=name)
+
+
+def dense_decoder(
+    code_size: int,
+    hidden: Sequence[int] = (128,),
+    *,
+    output_shape: tuple[int, ...] = IMAGE_SHAPE,
+    activation: str | None = "relu",
+    output_activation: str | None = "sigmoid",
+    kernel_regularizer=None,
+    name: str = "decoder",
+) -> keras.Sequential:
+    """Dense hidden layers (mirrored), a Dense output of the image size, reshaped to images."""
+    size = 1
+    for side in output_shape:
+        size *= side
+    layers = [keras.Input(shape=(code_size,))]
+    layers += [
+        keras.layers.Dense(units, activation=activation, kernel_regularizer=kernel_regularizer)
+        for units in hidden
+    ]
+    layers += [
+        keras.layers.Dense(size, activation=output_activation,
+                           kernel_regularizer=kernel_regularizer, name="pixels"),
+        keras.layers.Reshape(output_shape),
+    ]
+    return keras.Sequential(layers, name=name)
+
+
+def dense_autoencoder(
+    code_size: int,
+    hidden: Sequence[int] = (128,),
+    *,
+    input_shape: tuple[int, ...] = IMAGE_SHAPE,
+    activation: str | None = "relu",
+    code_activation: str | None = None,
+    output_activation: str | None = "sigmoid",
+    kernel_regularizer=None,
+    activity_regularizer=None,
+    name: str = "autoencoder",
+) -> Autoencoder:
+    """A mirrored dense autoencoder, e.g. 784-128-``code_size``-128-784, built and uncompiled."""
+    encoder = dense_encoder(
+        code_size, hidden, input_shape=input_shape, activation=activation,
+        code_activation=code_activation, kernel_regularizer=kernel_regularizer,
+        activity_regularizer=activity_regularizer,
+    )
+    decoder = dense_decoder(
+        code_size, tuple(reversed(tuple(hidden))), output_shape=input_shape,
+        activation=activation, output_activation=output_activation,
+        kernel_regularizer=kernel_regularizer,
+    )
+    model = Autoencoder(encoder, decoder, name=name)
+    model.build((None, *input_shape))
+    return model
