@@ -26,11 +26,6 @@ def _check_scale_pixels(scale_pixels) -> str:
             "The value `scale_pixels` returned",
             shape=raw.shape,
         )
-        if out.dtype != np.float32:
-            raise Incorrect(
-                f"The result should be float32 (what Keras computes in); found {out.dtype}. "
-                "Convert with `.astype('float32')`."
-            )
         largest, smallest = float(out.max()), float(out.min())
         if largest > 200:
             raise Incorrect(
@@ -39,12 +34,17 @@ def _check_scale_pixels(scale_pixels) -> str:
         if largest < 0.01:
             raise Incorrect(
                 f"The largest value is {largest:.5f}, about 1/255: the pixels were divided by 255 "
-                "twice. Scale exactly once (this double-scaling bug leaves images almost black)."
+                "twice. Scale exactly once (this double-scaling bug leaves images almost blank)."
             )
         if largest > 1.0 + 1e-6 or smallest < 0.0:
             raise Incorrect(
                 f"Values should lie in [0, 1]; found {smallest:g} to {largest:g}. Divide the raw "
                 "0-255 pixels by 255 and do nothing else to them."
+            )
+        if out.dtype != np.float32:
+            raise Incorrect(
+                f"The result should be float32 (what Keras computes in); found {out.dtype}. "
+                "Convert with `.astype('float32')`."
             )
         require_close(out, raw / 255.0, "The scaled pixels", rtol=1e-6, atol=1e-6)
     return "float32 pixels in [0, 1], scaled exactly once."
