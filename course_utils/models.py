@@ -25,8 +25,11 @@ class Autoencoder(keras.Model):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
     def build(self, input_shape):
-        self.encoder.build(input_shape)
-        self.decoder.build(self.encoder.compute_output_shape(input_shape))
+        input_shape = (None, *tuple(input_shape)[1:])  # the batch size is not part of the model
+        if not self.encoder.built:
+            self.encoder.build(input_shape)
+        if not self.decoder.built:
+            self.decoder.build(self.encoder.compute_output_shape(input_shape))
         super().build(input_shape)
 
 

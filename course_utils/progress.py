@@ -18,16 +18,22 @@ class EpochProgress(keras.callbacks.Callback):
         self.bar = None
 
     def on_train_begin(self, logs=None):
+        self.shown: dict[str, str] = {}
+        self.epochs_done = 0
         self.bar = tqdm(total=self.params.get("epochs"), desc=self.description, unit="epoch")
 
     def on_epoch_end(self, epoch, logs=None):
-        shown = {k: f"{v:.4g}" for k, v in (logs or {}).items() if "loss" in k or "mse" in k}
-        self.bar.set_postfix(shown, refresh=False)
+        self.shown = {k: f"{v:.4g}" for k, v in (logs or {}).items() if "loss" in k or "mse" in k}
+        self.epochs_done = epoch + 1
+        self.bar.set_postfix(self.shown, refresh=False)
         self.bar.update(1)
 
     def on_train_end(self, logs=None):
         if self.bar is not None:
             self.bar.close()
+        # One plain line too: stored notebooks on code hosts do not render the widget bar.
+        losses = ", ".join(f"{k} {v}" for k, v in self.shown.items())
+        print(f"{self.description}: {self.epochs_done} epochs, {losses}")
 
 
 def progress(iterable, description: str = "training", **kwargs):

@@ -43,3 +43,19 @@ def test_report_metric_prints_and_records(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_METRICS_FILE", str(target))
     report_metric("test_mse", 0.125)
     assert json.loads(target.read_text()) == {"name": "test_mse", "value": 0.125}
+
+
+def test_an_unbuilt_autoencoder_builds_on_first_use():
+    encoder = dense_encoder(4, hidden=(8,))
+    decoder = dense_decoder(4, hidden=(8,))
+    model = Autoencoder(encoder, decoder)
+    x = np.zeros((32, 28, 28), dtype=np.float32)
+    assert model.predict(x, verbose=0).shape == (32, 28, 28)
+
+
+def test_epoch_progress_prints_a_summary_line(capsys):
+    model = dense_autoencoder(code_size=2, hidden=())
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((8, 28, 28), dtype=np.float32)
+    model.fit(x, x, epochs=2, verbose=0, callbacks=[EpochProgress("tiny AE")])
+    assert "tiny AE: 2 epochs, loss" in capsys.readouterr().out

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         [*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("solutions/[0-9][0-9]_*.ipynb")]
     )
     os.environ.pop("COURSE_FAST", None)  # stored notebooks show full-mode results
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # as course_utils sets it
     for path in paths:
         print(f"{path}: {execute(path):.1f} s", flush=True)
     return 0
