@@ -1,0 +1,458 @@
+"""Checks for lesson 03, "Training with reconstruction error"."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .exercise import Exercise
+from .validate import (
+    Incorrect,
+    NotAttempted,
+    call_learner,
+    describe,
+    require_array,
+    require_close,
+    require_function,
+    require_model,
+)
+
+LESSON = "03"
+PIXELS = 28 * 28
+QUICK_FIT_TARGET = 0.03  # test MSE the quick_fit exercise must reach
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _pairs(seed: int):
+    """Random images and 'reconstructions' of a few shapes: (n, 28, 28), (n, 784), n = 1."""
+    rng = np.random.default_rng(seed)
+    for shape in ((5, 28, 28), (3, 784), (1, 28, 28)):
+        yield rng.random(shape, dtype=np.float32), rng.random(shape, dtype=np.float32)
+
+
+def _scalar(value, name: str) -> float:
+    """A single finite number (a Python float, a NumPy scalar or a 0-d tensor)."""
+    if isinstance(value, bool):
+        raise Incorrect(f"{name} should be a number; found a bool.")
+    array = require_array(value, name)
+    if array.size != 1:
+        raise Incorrect(
+            f"{name} should be a single number; found an array of shape {array.shape}."
+        )
+    return float(array.reshape(()))
+
+
+def _ratio_message(found: float, expected: float, n: int) -> str | None:
+    """Name the usual slip when ``found`` is a whole multiple or fraction of ``expected``."""
+    if expected == 0 or found == 0:
+        return None
+    ratio = found / expected
+    if math.isclose(ratio, PIXELS, rel_tol=1e-3):
+        return (f"Your value is {PIXELS} times the expected one: you summed over the {PIXELS} "
+                "pixels instead of averaging them.")
+    if math.isclose(ratio, PIXELS * n, rel_tol=1e-3) and n > 1:
+        return (f"Your value is {PIXELS * n} times the expected one: you summed over every pixel "
+                "of every image. Average instead.")
+    if math.isclose(ratio, 1 / PIXELS, rel_tol=1e-3):
+        return (f"Your values are {PIXELS} times too small: you averaged over the pixels of each "
+                "image. The per-image error is the *sum* of squared differences.")
+    return None
+
+
+# -- 1. mse ----------------------------------------------------------------------------------
+def _check_mse(mse) -> str:
+    import keras
+
+    fn = require_function(mse, "mse")
+    keras_mse = keras.losses.MeanSquaredError()
+    for x, x_hat in _pairs(0):
+        n = len(x)
+        out = call_learner(fn, x.copy(), x_hat.copy(), name="mse(x, x_hat)")
+        if out is None:
+            raise NotAttempted("`mse` returned None: replace the `# YOUR CODE HERE` stub.")
+        shape = np.shape(out)
+        if shape == (n,) and n > 1:
+            raise Incorrect(
+                f"`mse` returned one value per image (shape {shape}). The MSE of a batch is a "
+                "single number: average over the images too."
+            )
+        found = _scalar(out, f"`mse` of a batch of shape {x.shape}")
+        expected = float(keras_mse(x, x_hat))
+        if math.isclose(found, expected, rel_tol=1e-4, abs_tol=1e-7):
+            continue
+        diff = x.astype(np.float64) - x_hat
+        message = _ratio_message(found, expected, n)
+        if message is None and math.isclose(found, np.abs(diff).mean(), rel_tol=1e-4):
+            message = ("This is the mean *absolute* error: square the differences before "
+                       "averaging.")
+        if message is None and math.isclose(found, math.sqrt(expected), rel_tol=1e-4):
+            message = ("This is the *root* mean squared error: leave out the square root.")
+        raise Incorrect(
+            f"For a batch of shape {x.shape}, Keras' MeanSquaredError gives {expected:.6f}; "
+            f"your `mse` gave {found:.6f}. " + (message or "Average (x - x_hat) ** 2 over "
+                                                 "every pixel of every image.")
+        )
+    return "Your MSE matches keras.losses.MeanSquaredError for images and flat vectors."
+
+
+# -- 2. sse_per_image ------------------------------------------------------------------------
+def _check_sse_per_image(sse_per_image) -> str:
+    fn = require_function(sse_per_image, "sse_per_image")
+    for x, x_hat in _pairs(1):
+        n = len(x)
+        out = call_learner(fn, x.copy(), x_hat.copy(), name="sse_per_image(x, x_hat)")
+        if out is None:
+            raise NotAttempted("`sse_per_image` returned None: replace the stub with your code.")
+        if np.ndim(out) == 0 and n > 1:
+            raise Incorrect(
+                "`sse_per_image` returned a single number; it should return one number per "
+                f"image: shape ({n},) for {n} images. Sum over every axis except the first."
+            )
+        found = require_array(out, f"The result for a batch of shape {x.shape}", shape=(n,))
+        diff = x.astype(np.float64) - x_hat
+        expected = (diff**2).reshape(n, -1).sum(axis=1)
+        if np.allclose(found, expected, rtol=1e-4, atol=1e-5):
+            continue
+        message = _ratio_message(float(found[0]), float(expected[0]), n)
+        if message is None and np.allclose(found, np.sqrt(expected), rtol=1e-4):
+            message = ("This is the distance ||x - x_hat||; the error is its *square*: leave "
+                       "out the square root.")
+        if message:
+            raise Incorrect(message)
+        require_close(found, expected, "The per-image errors", rtol=1e-4, atol=1e-5)
+    return (f"One squared error ||x - x_hat||^2 per image. Averaged over images and divided by "
+            f"{PIXELS}, it is the MSE.")
+
+
+# -- 3. train_step ---------------------------------------------------------------------------
+LEARNING_RATE = 5.0  # large enough that one step changes the loss visibly
+STEPS = 3
+
+
+@functools.lru_cache(maxsize=1)
+def _train_step_setup():
+    """A tiny autoencoder's initial weights, a batch, and the reference SGD steps."""
+    import keras
+    import tensorflow as tf
+
+    from ..models import dense_autoencoder
+
+    model = dense_autoencoder(4, hidden=(16,), name="tiny")
+    rng = np.random.default_rng(3)  # our own weights: the learner's random state stays as it is
+    initial = [rng.normal(0.0, 0.2, size=w.shape).astype(np.float32) for w in model.weights]
+    model.set_weights(initial)
+    x = rng.random((8, 28, 28), dtype=np.float32)
+    x[x < 0.7] = 0.0  # sparse "ink", like digits
+    optimizer = keras.optimizers.SGD(LEARNING_RATE)
+    losses, weights = [], []
+    for _ in range(STEPS):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(x - model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        losses.append(float(loss))
+        weights.append([w.numpy() for w in model.weights])
+    return initial, x, losses, weights
+
+
+def _tiny_model(initial):
+    import keras
+
+    from ..models import dense_autoencoder
+
+    model = dense_autoencoder(4, hidden=(16,), name="tiny")
+    model.set_weights(initial)
+    return model, keras.optimizers.SGD(LEARNING_RATE)
+
+
+def _compare_update(model, before, expected_after) -> None:
+    """Explain how the learner's weight update differs from one SGD step on the MSE."""
+    after = [w.numpy() for w in model.weights]
+    if not all(np.all(np.isfinite(w)) for w in after):
+        raise Incorrect("After your step some weights are NaN or infinite.")
+    moved = [not np.allclose(a, b) for a, b in zip(after, before, strict=True)]
+    n_encoder = len(model.encoder.weights)
+    if not any(moved):
+        raise Incorrect(
+            "The weights did not change. After computing the gradients, apply them: "
+            "`optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))`."
+        )
+    if not any(moved[n_encoder:]):
+        raise Incorrect("Only the encoder's weights changed. Train both networks: take the "
+                        "gradients with respect to `model.trainable_variables`.")
+    if not any(moved[:n_encoder]):
+        raise Incorrect("Only the decoder's weights changed. Train both networks: take the "
+                        "gradients with respect to `model.trainable_variables`.")
+    step = np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)])
+    want = np.concatenate([(e - b).ravel() for e, b in zip(expected_after, before, strict=True)])
+    scale = float(step @ want / (want @ want))
+    if np.allclose(step, want, rtol=1e-3, atol=1e-6):
+        return
+    if scale < 0:
+        raise Incorrect("Your step moved the weights uphill: the loss grows. Subtract the "
+                        "gradient (apply_gradients does it for you) instead of adding it.")
+    if not 0.8 < scale < 1.25:
+        raise Incorrect(
+            f"Your step is {scale:.3g} times the size of one SGD step on the mean squared "
+            "error. Is your loss the *mean* over pixels and images (not a sum), and do you "
+            "use the optimizer you were given, once?"
+        )
+    raise Incorrect("Your weight update points elsewhere than the gradient of the mean squared "
+                    "error between `x` and the model's reconstruction.")
+
+
+def _check_train_step(train_step) -> str:
+    fn = require_function(train_step, "train_step")
+    initial, x, ref_losses, ref_weights = _train_step_setup()
+    model, optimizer = _tiny_model(initial)
+    before = initial
+    found_losses = []
+    for number in range(STEPS):
+        out = call_learner(fn, model, optimizer, x.copy(), name="train_step(model, optimizer, x)")
+        if out is None and number == 0:
+            unchanged = all(np.allclose(w.numpy(), b) for w, b in zip(model.weights, before,
+                                                                     strict=True))
+            if unchanged:
+                raise NotAttempted("`train_step` returned None and changed nothing: replace "
+                                   "the `# YOUR CODE HERE` stub.")
+        _compare_update(model, before, ref_weights[number])
+        if out is None:
+            raise Incorrect("The update is right, but `train_step` returned None: return the "
+                            "loss, so that the training loop can show it.")
+        found_losses.append(_scalar(out, "The loss `train_step` returned"))
+        if not math.isclose(found_losses[-1], ref_losses[number], rel_tol=1e-4, abs_tol=1e-7):
+            raise Incorrect(
+                f"The update is right, but the returned loss is {found_losses[-1]:.6f}; the MSE "
+                f"of the batch before the update is {ref_losses[number]:.6f}. Return the loss "
+                "computed inside the tape."
+            )
+        before = [w.numpy() for w in model.weights]
+    if not found_losses[-1] < found_losses[0]:
+        raise Incorrect(f"The loss did not decrease over {STEPS} steps: {found_losses}.")
+    shown = " -> ".join(f"{v:.4f}" for v in found_losses)
+    return f"Your step matches SGD on the MSE; the loss falls: {shown}."
+
+
+# -- 4. compression_ratio --------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _encoders():
+    """(description, encoder, expected ratio) for dense and convolutional encoders."""
+    import keras
+
+    from ..models import dense_encoder
+
+    def conv(filters: int):
+        return keras.Sequential([
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu"),
+        ], name=f"conv_{filters}")
+
+    flat = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16)], name="flat_input")
+    return (
+        ("a dense encoder with a code of 32", dense_encoder(32), 784 / 32),
+        ("a dense encoder with a code of 2", dense_encoder(2), 784 / 2),
+        ("an encoder of flat (784,) inputs with a code of 16", flat, 784 / 16),
+        ("a convolutional encoder with a 7x7x8 code", conv(8), 784 / (7 * 7 * 8)),
+        ("a convolutional encoder with a 7x7x32 code", conv(32), 784 / (7 * 7 * 32)),
+    )
+
+
+def _check_compression_ratio(compression_ratio) -> str:
+    fn = require_function(compression_ratio, "compression_ratio")
+    for text, encoder, expected in _encoders():
+        out = call_learner(fn, encoder, name="compression_ratio(encoder)")
+        if out is None:
+            raise NotAttempted("`compression_ratio` returned None: replace the stub.")
+        found = _scalar(out, f"The ratio for {text}")
+        if math.isclose(found, expected, rel_tol=1e-6):
+            continue
+        code = math.prod(encoder.output_shape[1:])
+        if math.isclose(found, 1 / expected, rel_tol=1e-6):
+            hint = "You divided the code size by the input size; it is the other way round."
+        elif found == math.floor(expected):
+            hint = "The ratio need not be a whole number: divide with `/`, not `//`."
+        elif math.isclose(found, 784 / encoder.output_shape[-1], rel_tol=1e-6):
+            hint = ("You counted only the last axis of the code. Count every value: multiply "
+                    "all its dimensions, e.g. `math.prod(encoder.output_shape[1:])`.")
+        else:
+            hint = (f"The input holds 784 values and the code {code}: count every value of "
+                    "each, leaving out the batch axis (`shape[1:]`).")
+        raise Incorrect(f"For {text}, expected {expected:.4g}; found {found:.4g}. {hint}")
+    return "Right for dense and convolutional encoders, including codes larger than the input."
+
+
+# -- 5. is_scaled_twice ----------------------------------------------------------------------
+def _scaling_cases():
+    """(description, images, scaled twice?) for typical once-scaled, raw and twice-scaled data."""
+    rng = np.random.default_rng(5)
+    raw = rng.integers(0, 256, size=(6, 28, 28)).astype(np.uint8)
+    raw[rng.random(raw.shape) < 0.8] = 0  # mostly paper
+    raw[0, 14, 14] = 255
+    once = raw.astype(np.float32) / np.float32(255.0)
+    faint = once * np.float32(0.3)
+    sparse = np.zeros((4, 28, 28), dtype=np.float32)
+    sparse[:, 14, 10:14] = 1.0  # a few ink pixels: the mean is tiny, the maximum is not
+    return (
+        ("pixels scaled once (max 1.0)", once, False),
+        ("twice-scaled pixels (max exactly 1/255)", once / np.float32(255.0), True),
+        ("raw 0-255 pixels", raw, False),
+        ("raw 0-255 pixels as floats", raw.astype(np.float32), False),
+        ("faint digits scaled once (max 0.3)", faint, False),
+        ("nearly blank images scaled once (mean 0.005, max 1.0)", sparse, False),
+        ("faint digits scaled twice (max 0.3/255)", faint / np.float32(255.0), True),
+    )
+
+
+def _check_is_scaled_twice(is_scaled_twice) -> str:
+    fn = require_function(is_scaled_twice, "is_scaled_twice")
+    for text, images, expected in _scaling_cases():
+        out = call_learner(fn, images.copy(), name="is_scaled_twice(images)")
+        if out is None:
+            raise NotAttempted("`is_scaled_twice` returned None: replace the stub.")
+        if not isinstance(out, (bool, np.bool_)):
+            shape = getattr(out, "shape", None)
+            if shape == () and getattr(out, "dtype", None) == np.dtype(bool):
+                out = bool(out)
+            else:
+                raise Incorrect(f"Return a single True or False; found {describe(out)}.")
+        if bool(out) == expected:
+            continue
+        if expected:
+            raise Incorrect(f"{text.capitalize()} were not flagged. The telltale is a largest "
+                            "pixel of 1/255 ≈ 0.0039 or less: compare with a margin, e.g. "
+                            "`images.max() < 2 / 255`.")
+        raise Incorrect(
+            f"{text.capitalize()} were flagged as scaled twice, but they are not. Look at the "
+            "largest pixel: after scaling twice it is at most 1/255 ≈ 0.0039."
+        )
+    return "You can tell twice-scaled pixels from raw, once-scaled and faint images."
+
+
+# -- 6. quick_fit ----------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _bundled_split():
+    from ..data import load_bundled_mnist, split_mnist
+
+    images, labels = load_bundled_mnist()
+    mnist = split_mnist(images, labels, source="bundled", test_fraction=0.2, seed=0)
+    return mnist.x_train, mnist.x_test
+
+
+def _check_quick_fit(quick_fit) -> str:
+    import keras
+
+    fn = require_function(quick_fit, "quick_fit")
+    x_train, x_test = _bundled_split()
+    keras.utils.set_random_seed(0)
+    model = call_learner(fn, x_train.copy(), name="quick_fit(x_train)")
+    if model is None:
+        raise NotAttempted("`quick_fit` returned None: build, compile, fit and return a model.")
+    model = require_model(model, "The value `quick_fit` returned")
+    x_hat = call_learner(model.predict, x_test, verbose=0, name="model.predict(x_test)")
+    x_hat = require_array(x_hat, "The model's reconstructions")
+    if x_hat.size != x_test.size:
+        raise Incorrect(f"The model should return one 28x28 image per input image; for 1000 "
+                        f"test images it returned shape {x_hat.shape}.")
+    test_mse = float(np.mean((x_hat.reshape(x_test.shape) - x_test) ** 2))
+    baseline = float(np.mean((x_train.mean(axis=0) - x_test) ** 2))
+    if test_mse > QUICK_FIT_TARGET:
+        verdict = ("no better than drawing the average digit for every input "
+                   f"(MSE {baseline:.4f}): it has barely learned. " if test_mse > 0.9 * baseline
+                   else "")
+        raise Incorrect(
+            f"Test MSE {test_mse:.4f}, the target is {QUICK_FIT_TARGET}. Your model is "
+            f"{verdict}Try Adam with a learning rate around 1e-3 to 1e-2 and smaller "
+            "batches (more updates per epoch)."
+        )
+    return f"Test MSE {test_mse:.4f} on 1,000 held-out images (target {QUICK_FIT_TARGET})."
+
+
+# -- the exercises ---------------------------------------------------------------------------
+mse = Exercise(
+    lesson=LESSON,
+    name="mse",
+    title="the mean squared error of a batch",
+    checker=_check_mse,
+    hints=[
+        "Square the differences `x - x_hat`, then average all of them: over pixels and images.",
+        "`np.mean` without an `axis` averages over every axis at once.",
+        "`return np.mean((x - x_hat) ** 2)`",
+    ],
+)
+
+sse_per_image = Exercise(
+    lesson=LESSON,
+    name="sse_per_image",
+    title="the squared error ||x - x_hat||^2 of each image",
+    checker=_check_sse_per_image,
+    hints=[
+        "One number per image: sum the squared differences over the pixels, not over the batch.",
+        "Flatten each image first, so the same code works for (n, 28, 28) and (n, 784): "
+        "`diff.reshape(len(diff), -1)`.",
+        "`return ((x - x_hat) ** 2).reshape(len(x), -1).sum(axis=1)`",
+    ],
+)
+
+train_step = Exercise(
+    lesson=LESSON,
+    name="train_step",
+    title="one step of gradient descent, by hand",
+    checker=_check_train_step,
+    hints=[
+        "Five steps: encode, decode, error, gradients, update. The first three go inside "
+        "`with tf.GradientTape() as tape:`.",
+        "`grads = tape.gradient(loss, model.trainable_variables)`, then "
+        "`optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))`; "
+        "return `loss`.",
+        "Inside the tape: `code = model.encoder(x, training=True)`, "
+        "`x_hat = model.decoder(code, training=True)`, "
+        "`loss = keras.ops.mean(keras.ops.square(x - x_hat))`.",
+    ],
+)
+
+compression_ratio = Exercise(
+    lesson=LESSON,
+    name="compression_ratio",
+    title="how many input values per code value",
+    checker=_check_compression_ratio,
+    hints=[
+        "The ratio is (number of values in one input) / (number of values in its code).",
+        "`encoder.input_shape` and `encoder.output_shape` start with the batch axis (None); "
+        "leave it out and multiply the rest.",
+        "`return math.prod(encoder.input_shape[1:]) / math.prod(encoder.output_shape[1:])`",
+    ],
+)
+
+is_scaled_twice = Exercise(
+    lesson=LESSON,
+    name="is_scaled_twice",
+    title="detect pixels that were divided by 255 twice",
+    checker=_check_is_scaled_twice,
+    hints=[
+        "Scaled once, the brightest pixel of a digit is near 1; raw, it is near 255. Scaled "
+        "twice, it is at most 1/255.",
+        "Look at the largest pixel, not the mean: a few strokes of ink on white paper have a "
+        "tiny mean. Leave a margin: the largest twice-scaled pixel is exactly 1/255.",
+        "`return bool(np.max(images) < 2 / 255)`",
+    ],
+)
+
+quick_fit = Exercise(
+    lesson=LESSON,
+    name="quick_fit",
+    title=f"train to a test MSE below {QUICK_FIT_TARGET} in 3 epochs",
+    checker=_check_quick_fit,
+    hints=[
+        "Plain SGD at its default learning rate barely moves the weights of this model in 3 "
+        "epochs; an adaptive optimizer does much better.",
+        "Smaller batches mean more updates per epoch: 4,000 images in batches of 32 give 125 "
+        "updates, in batches of 256 only 16.",
+        "`model.compile(optimizer=keras.optimizers.Adam(3e-3), loss='mse')` and "
+        "`model.fit(x_train, x_train, epochs=3, batch_size=32, verbose=0)`.",
+    ],
+)
+
+EXERCISES = (mse, sse_per_image, train_step, compression_ratio, is_scaled_twice, quick_fit)
