@@ -11,6 +11,7 @@ from course_utils.checks.validate import (
     require_array,
     require_function,
     require_model,
+    require_number,
 )
 
 
@@ -142,3 +143,18 @@ def test_model_checks_not_built_nan_and_wrong_type():
     built.layers[0].kernel.assign(np.full((3, 2), np.nan, dtype=np.float32))
     feedback = MODEL.evaluate(built)
     assert feedback.outcome is Outcome.INCORRECT and "NaN" in feedback.message
+
+
+@pytest.mark.parametrize("value", [3, np.int64(3), np.array(3.0), np.array([3.0]), np.float32(3)])
+def test_require_number_accepts_any_single_number(value):
+    assert require_number(value, "x") == 3.0
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("3", "single number"), (True, "single number"), ([1, 2], "2 values"),
+     (np.nan, "not a finite"), (len, "single number")],
+)
+def test_require_number_rejects_clearly(value, words):
+    with pytest.raises(Incorrect, match=words):
+        require_number(value, "x")

@@ -79,7 +79,7 @@ def test_compose_autoencoder(answer, outcome, phrase):
         (lambda k, b=32: k * b / (784 * 8), Outcome.INCORRECT, "the inverse"),
         (lambda k, b=32: 784 / k, Outcome.INCORRECT, "numbers of values"),
         (lambda k, b=32: 784 * 8 / (k * 32), Outcome.INCORRECT, "expected 24.5"),
-        (lambda k, b=32: [784 * 8 / (k * b)], Outcome.INCORRECT, "single number"),
+        (lambda k, b=32: [784 * 8 / (k * b)] * 2, Outcome.INCORRECT, "single number"),
     ],
 )
 def test_compression_ratio(answer, outcome, phrase):

@@ -1,12 +1,11 @@
 """Checks for lesson 01, "The encoder": parameter counts, encoders, encoding, the flatten bug.
 
-The helpers without a leading underscore (``require_number``, ``random_images``,
+The helpers without a leading underscore (``random_images``,
 ``run_model``, ``require_dense_stack``...) are shared with the checks of lesson 02.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ from .validate import (
     require_close,
     require_function,
     require_model,
+    require_number,
 )
 
 LESSON = "01"
@@ -46,22 +46,6 @@ def dense_params(sizes: Sequence[int]) -> int:
     return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
 
 
-def require_number(value: object, name: str) -> float:
-    """A single real, finite number (Python, NumPy scalar or 0-d array)."""
-    if value is None:
-        raise NotAttempted(f"{name} is None: replace the `# YOUR CODE HERE` stub with your code.")
-    if isinstance(value, bool) or isinstance(value, (str, bytes)):
-        raise Incorrect(f"{name} should be a number; found {describe(value)}.")
-    if isinstance(value, numbers.Real):
-        number = float(value)
-    elif isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype,
-                                                                             np.number):
-        number = float(value)
-    else:
-        raise Incorrect(f"{name} should be a single number; found {describe(value)}.")
-    if not np.isfinite(number):
-        raise Incorrect(f"{name} is {number}, not a finite number.")
-    return number
 
 
 def random_images(n: int, seed: int) -> np.ndarray:

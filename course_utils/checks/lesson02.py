@@ -13,7 +13,6 @@ from .lesson01 import (
     random_images,
     require_dense_stack,
     require_keras_model,
-    require_number,
     require_param_count,
     run_model,
     to_numpy,
@@ -26,6 +25,7 @@ from .validate import (
     require_close,
     require_function,
     require_model,
+    require_number,
 )
 
 LESSON = "02"

@@ -17,6 +17,7 @@ from .validate import (
     require_close,
     require_function,
     require_model,
+    require_number,
 )
 
 LESSON = "03"
@@ -32,16 +33,6 @@ def _pairs(seed: int):
         yield rng.random(shape, dtype=np.float32), rng.random(shape, dtype=np.float32)
 
 
-def _scalar(value, name: str) -> float:
-    """A single finite number (a Python float, a NumPy scalar or a 0-d tensor)."""
-    if isinstance(value, bool):
-        raise Incorrect(f"{name} should be a number; found a bool.")
-    array = require_array(value, name)
-    if array.size != 1:
-        raise Incorrect(
-            f"{name} should be a single number; found an array of shape {array.shape}."
-        )
-    return float(array.reshape(()))
 
 
 def _ratio_message(found: float, expected: float, n: int) -> str | None:
@@ -78,7 +69,7 @@ def _check_mse(mse) -> str:
                 f"`mse` returned one value per image (shape {shape}). The MSE of a batch is a "
                 "single number: average over the images too."
             )
-        found = _scalar(out, f"`mse` of a batch of shape {x.shape}")
+        found = require_number(out, f"`mse` of a batch of shape {x.shape}")
         expected = float(keras_mse(x, x_hat))
         if math.isclose(found, expected, rel_tol=1e-4, abs_tol=1e-7):
             continue
@@ -221,7 +212,7 @@ def _check_train_step(train_step) -> str:
         if out is None:
             raise Incorrect("The update is right, but `train_step` returned None: return the "
                             "loss, so that the training loop can show it.")
-        found_losses.append(_scalar(out, "The loss `train_step` returned"))
+        found_losses.append(require_number(out, "The loss `train_step` returned"))
         if not math.isclose(found_losses[-1], ref_losses[number], rel_tol=1e-4, abs_tol=1e-7):
             raise Incorrect(
                 f"The update is right, but the returned loss is {found_losses[-1]:.6f}; the MSE "
@@ -266,7 +257,7 @@ def _check_compression_ratio(compression_ratio) -> str:
         out = call_learner(fn, encoder, name="compression_ratio(encoder)")
         if out is None:
             raise NotAttempted("`compression_ratio` returned None: replace the stub.")
-        found = _scalar(out, f"The ratio for {text}")
+        found = require_number(out, f"The ratio for {text}")
         if math.isclose(found, expected, rel_tol=1e-6):
             continue
         code = math.prod(encoder.output_shape[1:])

@@ -17,6 +17,7 @@ from .validate import (
     require_array,
     require_close,
     require_function,
+    require_number,
 )
 
 LESSON = "04"
@@ -36,24 +37,6 @@ def _require_pair(value, name: str) -> tuple:
     return tuple(value)
 
 
-def _require_number(value, name: str) -> float:
-    """One finite real number (a float, a NumPy scalar or a one-element array)."""
-    if value is None:
-        raise NotAttempted(f"{name} returned None: write the function body, then check it.")
-    if isinstance(value, (str, bytes, bool)) or callable(value):
-        raise Incorrect(f"{name} should return one number; found {describe(value)}.")
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise Incorrect(f"{name} should return one number; found {describe(value)}.") from err
-    if array.size != 1:
-        raise Incorrect(
-            f"{name} should return one number; found {array.size} values (shape {array.shape})."
-        )
-    number = float(array.reshape(()))
-    if not np.isfinite(number):
-        raise Incorrect(f"{name} returned {number}, not a finite number.")
-    return number
 
 
 def _unchanged(original: np.ndarray, passed: np.ndarray, what: str) -> None:
@@ -132,7 +115,7 @@ def _check_largest_principal_angle(largest_principal_angle) -> str:
     fn = require_function(largest_principal_angle, "largest_principal_angle")
     for label, a, b in _angle_cases():
         out = call_learner(fn, a.copy(), b.copy(), name="largest_principal_angle(a, b)")
-        found = _require_number(out, "largest_principal_angle")
+        found = require_number(out, "largest_principal_angle")
         angles = np.degrees(subspace_angles(a, b))             # largest first
         expected, smallest = float(angles[0]), float(angles[-1])
         if abs(found - expected) <= 1e-3 + 1e-4 * expected:
@@ -216,7 +199,7 @@ def _check_linear_cka(linear_cka) -> str:
 
     def run(a, b, what: str) -> float:
         out = call_learner(fn, a.copy(), b.copy(), name=f"linear_cka({what})")
-        return _require_number(out, "linear_cka")
+        return require_number(out, "linear_cka")
 
     found = run(x, related, "x, y")
     expected = reference_cka(x, related)

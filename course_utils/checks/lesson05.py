@@ -10,10 +10,10 @@ from .exercise import Exercise
 from .validate import (
     Incorrect,
     call_learner,
-    describe,
     require_array,
     require_function,
     require_model,
+    require_number,
 )
 
 LESSON = "05"
@@ -45,11 +45,6 @@ def _small_model(seed: int):
     return model
 
 
-def _scalar(value, name: str) -> float:
-    array = require_array(value, name)
-    if array.size != 1:
-        raise Incorrect(f"{name} should be a single number; found {describe(array)}.")
-    return float(array.reshape(()))
 
 
 def _explain_mismatch(found: float, mistakes, *, rtol: float, prefix: str, otherwise: str):
@@ -65,8 +60,8 @@ def _check_weight_penalty(weight_penalty) -> str:
     for seed, (l1, l2) in enumerate(((0.0, 1e-2), (1e-3, 0.0), (2e-3, 5e-3))):
         model = _small_model(seed)
         kernels, biases = _kernels_and_biases(model)
-        found = _scalar(call_learner(fn, model, l1, l2, name=f"weight_penalty(model, {l1}, {l2})"),
-                        f"weight_penalty(model, l1={l1}, l2={l2})")
+        shown = f"weight_penalty(model, l1={l1}, l2={l2})"
+        found = require_number(call_learner(fn, model, l1, l2, name=shown), shown)
         expected = _penalty(kernels, l1, l2)
         if np.isclose(found, expected, rtol=1e-4):
             continue
@@ -108,8 +103,8 @@ def _check_kl_sparsity_penalty(kl_sparsity_penalty) -> str:
     for rho, scale in ((0.05, 0.3), (0.2, 0.9)):
         codes = (rng.random((64, 20)) * scale).astype(np.float32)
         before = codes.copy()
-        found = _scalar(call_learner(fn, codes, rho, name=f"kl_sparsity_penalty(codes, {rho})"),
-                        f"kl_sparsity_penalty(codes, rho={rho})")
+        shown = f"kl_sparsity_penalty(codes, rho={rho})"
+        found = require_number(call_learner(fn, codes, rho, name=shown), shown)
         if not np.array_equal(codes, before):
             raise Incorrect("Your function changed the `codes` array it was given. Clip a copy "
                             "(`np.clip(...)` returns a new array) instead of clipping in place.")

@@ -78,6 +78,26 @@ def _learner_location(err: BaseException, name: str) -> str:
     return f"{where} (called as `{name}`){code}"
 
 
+def require_number(value: object, name: str) -> float:
+    """One finite real number: a float, a NumPy/TensorFlow scalar or a one-element array."""
+    if value is None:
+        raise NotAttempted(f"{name} is None: replace the `# YOUR CODE HERE` stub with your code.")
+    if isinstance(value, (str, bytes, bool)) or callable(value):
+        raise Incorrect(f"{name} should be a single number; found {describe(value)}.")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise Incorrect(f"{name} should be a single number; found {describe(value)}.") from err
+    if array.size != 1:
+        raise Incorrect(
+            f"{name} should be a single number; found {array.size} values (shape {array.shape})."
+        )
+    number = float(array.reshape(()))
+    if not np.isfinite(number):
+        raise Incorrect(f"{name} is {number}, not a finite number.")
+    return number
+
+
 def require_array(
     value: object,
     name: str,
