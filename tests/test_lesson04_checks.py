@@ -37,7 +37,7 @@ def test_centre_data_reference_is_correct():
     [
         (lambda a, b: (_flat(a) - _flat(a).mean(axis=0), _flat(b) - _flat(b).mean(axis=0)),
          "its own mean"),
-        (lambda a, b: (_flat(a) - a.mean(), _flat(b) - a.mean()), "single number"),
+        (lambda a, b: (_flat(a) - a.mean(), _flat(b) - a.mean()), "one number"),
         (lambda a, b: (_flat(a) - _flat(a).mean(axis=1, keepdims=True), _flat(b)), "each image"),
         (lambda a, b: (a - a.mean(axis=0), b - a.mean(axis=0)), "Flatten"),
         (lambda a, b: (_flat(a) - _flat(a).mean(axis=0), _flat(b)), "test set was not centred"),
