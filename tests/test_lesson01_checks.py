@@ -28,7 +28,7 @@ def _pairs(sizes):
         (lambda s: sum(a * b for a, b in _pairs(s)), Outcome.INCORRECT, "not the biases"),
         (lambda s: sum(a * b + a for a, b in _pairs(s)), Outcome.INCORRECT, "*output* unit"),
         (lambda s: s[0] * s[1] + s[1], Outcome.INCORRECT, "consecutive pairs"),
-        (lambda s: str(sum(a * b + b for a, b in _pairs(s))), Outcome.INCORRECT, "a number"),
+        (lambda s: str(sum(a * b + b for a, b in _pairs(s))), Outcome.INCORRECT, "single number"),
         (lambda s: None, Outcome.NOT_ATTEMPTED, "YOUR CODE HERE"),
     ],
 )
