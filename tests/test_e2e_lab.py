@@ -100,6 +100,12 @@ def lab(tmp_path_factory):
     (news / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    # Render every cell (JupyterLab 4 otherwise leaves off-screen cells out of the page).
+    notebook_settings = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
+    )
     env = {**os.environ, **{k: str(v) for k, v in dirs.items()},
            "COURSE_FAST": "1", "COURSE_OFFLINE": "1"}
     env.pop("COURSE_STRICT_CHECKS", None)
@@ -214,7 +220,9 @@ def test_lesson_00_runs_and_the_digit_browser_redraws(lab, page):
 def test_exercise_feedback_appears_in_the_output(lab, page):
     base, token = lab
     _open_and_run_all(page, base, token, "exercises/00_welcome.ipynb")
-    assert page.locator(".course-not_attempted").count() >= 4
+    not_attempted = page.locator(".course-not_attempted")
+    not_attempted.nth(3).wait_for()  # all four checks of exercise 00 said "not attempted"
+    assert not_attempted.count() == 4
     last_cell = page.locator(".jp-Notebook .jp-Cell").last
     last_cell.click()
     page.keyboard.press("Escape")
