@@ -70,20 +70,20 @@ def load_mnist(
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}.")
     offline = is_offline() if offline is None else offline
+    images, labels, source, why = _raw_mnist(offline)
+    mnist = split_mnist(images, labels, source=source, test_fraction=test_fraction, seed=seed)
+    return replace(mnist, why_this_source=why)
+
+
+def _raw_mnist(offline: bool):
+    """Raw uint8 images and labels, the source's name, and why it was chosen when not Keras."""
     if offline:
-        images, labels = load_bundled_mnist()
-        mnist = split_mnist(images, labels, source=SOURCE_BUNDLED, test_fraction=test_fraction,
-                            seed=seed)
-        return replace(mnist, why_this_source="offline mode: COURSE_OFFLINE=1")
+        return (*load_bundled_mnist(), SOURCE_BUNDLED, "offline mode: COURSE_OFFLINE=1")
     try:
-        images, labels = _load_keras_mnist()
+        return (*_load_keras_mnist(), SOURCE_KERAS, "")
     except DataError as err:
-        warnings.warn(f"{err} Using the {SOURCE_BUNDLED} instead.", stacklevel=2)
-        images, labels = load_bundled_mnist()
-        mnist = split_mnist(images, labels, source=SOURCE_BUNDLED, test_fraction=test_fraction,
-                            seed=seed)
-        return replace(mnist, why_this_source=str(err))
-    return split_mnist(images, labels, source=SOURCE_KERAS, test_fraction=test_fraction, seed=seed)
+        warnings.warn(f"{err} Using the {SOURCE_BUNDLED} instead.", stacklevel=3)
+        return (*load_bundled_mnist(), SOURCE_BUNDLED, str(err))
 
 
 def split_mnist(
@@ -150,8 +150,7 @@ def _load_keras_mnist():
             f"The cached full MNIST at {cache} is damaged or truncated (its checksum does not "
             "match). Delete that file to download it again."
         )
-    parts = _read_npz(cache, image_key=("x_train", "x_test"), label_key=("y_train", "y_test"))
-    return parts
+    return _read_npz(cache, image_key=("x_train", "x_test"), label_key=("y_train", "y_test"))
 
 
 def _read_npz(path: Path, *, image_key, label_key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from .config import Budget, is_offline
+from .config import Budget
 from .data import MnistData, load_mnist
 from .plots import apply_style
 from .reproducibility import DEFAULT_SEED, seed_everything
@@ -44,7 +44,7 @@ def start_lesson(seed: int = DEFAULT_SEED, *, mnist: bool = True, quiet: bool = 
     apply_style()
     with warnings.catch_warnings():  # the summary below says why a fallback was used
         warnings.simplefilter("ignore", UserWarning)
-        data = load_mnist(offline=is_offline()) if mnist else None
+        data = load_mnist() if mnist else None
     lesson = Lesson(seed=seed, budget=Budget.from_env(), data=data)
     if not quiet:
         print(lesson.summary())
