@@ -1,15 +1,19 @@
-"""Checks for lesson 01, "The encoder": parameter counts, encoders, encoding, the flatten bug.
-
-The helpers without a leading underscore (``random_images``,
-``run_model``, ``require_dense_stack``...) are shared with the checks of lesson 02.
-"""
+"""Checks for lesson 01, "The encoder": parameter counts, encoders, encoding, the flatten bug."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
+from .common import (
+    dense_params,
+    learner_model,
+    random_images,
+    require_dense_stack,
+    require_keras_model,
+    require_param_count,
+    run_model,
+    to_numpy,
+)
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -28,145 +32,8 @@ LESSON = "01"
 HIDDEN = 128
 ARTICLE_SIZES = (784, 128, 64, 32)
 
-_ACTIVATIONS = {
-    None: lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
-    "tanh": np.tanh,
-}
 _IMAGES_IN = ("it should take 28x28 images: start with `keras.Input(shape=(28, 28))` and "
               "flatten inside the model.")
-_ACTIVATION_TEXT = {None: "no activation (linear)", "relu": "ReLU", "sigmoid": "sigmoid",
-                    "tanh": "tanh"}
-
-
-# -- helpers shared with lesson 02 -----------------------------------------------------------
-def dense_params(sizes: Sequence[int]) -> int:
-    """Parameters of a stack of Dense layers with biases: sum of (inputs + 1) * outputs."""
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
-
-
-
-
-def random_images(n: int, seed: int) -> np.ndarray:
-    """A batch of random float32 'images' in [0, 1], shape (n, 28, 28)."""
-    return np.random.default_rng(seed).random((n, 28, 28), dtype=np.float32)
-
-
-def to_numpy(weight) -> np.ndarray:
-    import keras
-
-    return np.asarray(keras.ops.convert_to_numpy(weight), dtype=np.float64)
-
-
-def require_keras_model(value: object, name: str):
-    """A Keras model or layer (built or not yet); None means not attempted."""
-    import keras
-
-    if value is None:
-        raise NotAttempted(f"{name} is None: build the model and return it.")
-    if not isinstance(value, keras.layers.Layer):
-        raise Incorrect(f"{name} should be a Keras model; found {describe(value)}.")
-    return value
-
-
-def input_features(model) -> tuple | None:
-    """The input shape a model declares (without the batch axis), if it declares one."""
-    try:
-        shape = model.input_shape
-    except Exception:  # noqa: BLE001 - subclassed models and layers declare none
-        return None
-    if isinstance(shape, tuple) and shape and (shape[0] is None or isinstance(shape[0], int)):
-        return tuple(shape[1:])
-    return None
-
-
-def learner_model(fn, argument: int, name: str, expected_input: tuple, advice: str):
-    """Call a learner's model builder ``name(argument)``; the model must take ``expected_input``
-    (``advice`` says how, when it declares another input shape)."""
-    shown = f"{name}({argument})"
-    model = require_keras_model(call_learner(fn, argument, name=shown),
-                                f"The model `{shown}` returned")
-    declared = input_features(model)
-    if declared is not None and declared != expected_input:
-        raise Incorrect(f"`{shown}` takes inputs of shape {declared}; {advice}")
-    return model
-
-
-def run_model(model, inputs: np.ndarray, name: str) -> np.ndarray:
-    """Call a learner's model on a batch; the output as a finite NumPy array."""
-    out = call_learner(model, inputs, name=name)
-    if out is None:
-        raise NotAttempted(f"`{name}` returned None: the model (or its `call`) is not written.")
-    return require_array(out, f"The output of `{name}`")
-
-
-def require_param_count(model, name: str, expected: int, architecture: str) -> None:
-    found = int(model.count_params())
-    if found != expected:
-        raise Incorrect(
-            f"{name} has {found:,} parameters; {architecture} has {expected:,}. Compare the "
-            "layer sizes in `model.summary()` with the ones asked for."
-        )
-
-
-def _find_weights(model, sizes: Sequence[int], name: str):
-    """(kernel, bias) pairs of the Dense layers ``sizes[i] -> sizes[i + 1]``, in order."""
-    weights = [to_numpy(w) for w in model.weights]
-    used: set[int] = set()
-
-    def take(shape):
-        for index, value in enumerate(weights):
-            if index not in used and value.shape == shape:
-                used.add(index)
-                return value
-        found = ", ".join(str(w.shape) for w in weights) or "none"
-        raise Incorrect(
-            f"{name} has no weight of shape {shape} (a Dense layer from {shape[0]} to "
-            f"{shape[-1]} units needs one); its weights have shapes {found}."
-        )
-
-    return [(take((a, b)), take((b,))) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
-
-
-def dense_forward(pairs, activations, inputs: np.ndarray) -> np.ndarray:
-    """What a stack of Dense layers computes, in NumPy (float64)."""
-    h = np.asarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
-    for (kernel, bias), activation in zip(pairs, activations, strict=True):
-        h = _ACTIVATIONS[activation](h @ kernel + bias)
-    return h
-
-
-def require_dense_stack(
-    model, name: str, sizes: Sequence[int], activations: Sequence[str | None],
-    inputs: np.ndarray, outputs: np.ndarray,
-) -> None:
-    """The model's outputs equal a Dense stack with these sizes and activations, using its own
-    weights; if not, name the layer whose activation looks wrong."""
-    pairs = _find_weights(model, sizes, name)
-    flat = outputs.reshape(len(outputs), -1)
-    if np.allclose(flat, dense_forward(pairs, activations, inputs), rtol=1e-4, atol=1e-5):
-        return
-    for layer, expected in enumerate(activations):
-        for other in _ACTIVATIONS:
-            if other == expected:
-                continue
-            trial = list(activations)
-            trial[layer] = other
-            if np.allclose(flat, dense_forward(pairs, trial, inputs), rtol=1e-4, atol=1e-5):
-                raise Incorrect(
-                    f"Layer {layer + 1} of {name} ({sizes[layer]} -> {sizes[layer + 1]} units) "
-                    f"seems to use {_ACTIVATION_TEXT[other]}; it should use "
-                    f"{_ACTIVATION_TEXT[expected]}."
-                )
-    wanted = ", ".join(
-        f"{a} -> {b} ({_ACTIVATION_TEXT[act]})"
-        for a, b, act in zip(sizes[:-1], sizes[1:], activations, strict=True)
-    )
-    raise Incorrect(
-        f"The sizes of {name} are right, but its outputs are not those of Dense layers "
-        f"{wanted} applied in this order. Did you add another layer or change the order?"
-    )
 
 
 # -- exercise 1: count parameters ------------------------------------------------------------

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exercise import Exercise
-from .lesson01 import (
-    HIDDEN,
+from .common import (
     dense_params,
     learner_model,
     random_images,
@@ -17,6 +15,8 @@ from .lesson01 import (
     run_model,
     to_numpy,
 )
+from .exercise import Exercise
+from .lesson01 import HIDDEN
 from .validate import (
     Incorrect,
     NotAttempted,
