@@ -1,4 +1,4 @@
-"""Plot helpers with one consistent style: image grids, reconstructions, training curves."""
+"""Plot helpers with one consistent style: image grids, signed weights, reconstructions, curves."""
 
 from __future__ import annotations
 
@@ -83,9 +83,76 @@ def show_reconstructions(originals, reconstructions, *, n: int = 10, title: str 
     plt.show()
 
 
-def plot_history(history, keys: Sequence[str] | None = None, *, title: str | None = None, ax=None):
+def show_signed_weights(
+    weights,
+    *,
+    ncols: int = 10,
+    titles: Sequence | None = None,
+    row_labels: Sequence[str] | None = None,
+    shared_scale: bool = False,
+    title: str | None = None,
+    size: float = 1.1,
+):
+    """Draw weight vectors of 784 values as 28x28 images, red positive and blue negative.
+
+    ``weights`` is an array (n, 784), drawn in rows of ``ncols``, or a list of such arrays, each
+    drawn as one row (labelled by ``row_labels``). ``titles`` holds one title per image (a flat
+    list, or a list per row). Each image gets its own symmetric colour scale, so its pattern
+    shows whatever its size; with ``shared_scale=True`` all share one, so small units look blank.
+    """
+    if isinstance(weights, (list, tuple)):
+        rows = [np.asarray(w, dtype=np.float32).reshape(len(w), 28, 28) for w in weights]
+        ncols = max(len(r) for r in rows)
+    else:
+        flat = np.asarray(weights, dtype=np.float32).reshape(-1, 28, 28)
+        ncols = max(1, min(ncols, len(flat)))
+        rows = [flat[i:i + ncols] for i in range(0, len(flat), ncols)]
+    if titles is not None and not isinstance(weights, (list, tuple)):
+        titles = [list(titles[i:i + ncols]) for i in range(0, len(titles), ncols)]
+    fig, axes = plt.subplots(len(rows), ncols, squeeze=False,
+                             figsize=(size * ncols, (size + 0.2 * bool(titles)) * len(rows)
+                                      + 0.3 * bool(title)))
+    largest = max(float(np.abs(r).max()) for r in rows) or 1.0
+    for r, row in enumerate(rows):
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if c >= len(row):
+                ax.axis("off")
+                continue
+            scale = largest if shared_scale else (float(np.abs(row[c]).max()) or 1.0)
+            ax.imshow(row[c], cmap="RdBu_r", vmin=-scale, vmax=scale)
+            if titles is not None:
+                ax.set_title(str(titles[r][c]), fontsize=8)
+        if row_labels is not None:
+            axes[r, 0].set_ylabel(row_labels[r], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+
+def _quantity(keys: Sequence[str]) -> str:
+    """A y-axis label naming what the curves measure (their shared metric name)."""
+    names = {key.removeprefix("val_") for key in keys}
+    if len(names) == 1:
+        name = names.pop()
+        return "MSE" if name == "mse" else name.replace("_", " ")
+    return "loss" if all("loss" in name for name in names) else ", ".join(sorted(names))
+
+
+def plot_history(
+    history,
+    keys: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    ylabel: str | None = None,
+    ax=None,
+):
     """Training curves from a Keras ``History``, its ``.history`` dict, or any dict of lists.
 
+    The y axis is labelled ``ylabel``, or by the metric the curves share (e.g. "loss").
     Draws on ``ax`` if given (and returns nothing); otherwise makes and shows its own figure.
     """
     curves: Mapping[str, Sequence[float]] = getattr(history, "history", history)
@@ -103,7 +170,7 @@ def plot_history(history, keys: Sequence[str] | None = None, *, title: str | Non
         ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 15 else None,
                 label=key)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("value")
+    ax.set_ylabel(ylabel or _quantity(keys))
     ax.legend()
     if title:
         ax.set_title(title)
