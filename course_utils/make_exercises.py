@@ -62,8 +62,11 @@ def generate(solution: nbformat.NotebookNode, source_name: str) -> nbformat.Note
 
 
 def _stub_markdown(source: str) -> str:
-    before, _, rest = source.partition(BEGIN)
-    _, _, after = rest.partition(END)
+    """The written answer between the markers (plain or as HTML comments) becomes a prompt."""
+    begin, end = source.index(BEGIN), source.index(END)
+    before = source[: source.rfind("\n", 0, begin) + 1]
+    after_end = source.find("\n", end)
+    after = "" if after_end < 0 else source[after_end + 1 :]
     return f"{before.rstrip()}\n\n{MARKDOWN_STUB}\n\n{after.lstrip()}".strip() + "\n"
 
 

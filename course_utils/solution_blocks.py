@@ -11,6 +11,11 @@ between nbgrader's markers::
 
 The generated exercise replaces each block with a stub that keeps the notebook runnable:
 ``return None`` inside a function, ``name = None`` for each name the block assigns, else ``pass``.
+In a markdown (written-answer) cell the markers are HTML comments, so they do not render::
+
+    <!-- ### BEGIN SOLUTION -->
+    A ReLU code is never negative...
+    <!-- ### END SOLUTION -->
 """
 
 from __future__ import annotations
@@ -39,12 +44,20 @@ def has_solution(source: str) -> bool:
     return BEGIN in source
 
 
+def _marker_text(line: str) -> str:
+    """A line's text with an enclosing HTML comment removed (markers in markdown cells)."""
+    stripped = line.strip()
+    if stripped.startswith("<!--") and stripped.endswith("-->"):
+        return stripped[4:-3].strip()
+    return stripped
+
+
 def _blocks(source: str):
     """Yield (start, end, indent, body_lines) for each BEGIN/END pair, by line index."""
     lines = source.splitlines()
     start = None
     for index, line in enumerate(lines):
-        stripped = line.strip()
+        stripped = _marker_text(line)
         if stripped == BEGIN:
             if start is not None:
                 raise SolutionFormatError(f"Nested `{BEGIN}` at line {index + 1}.")
