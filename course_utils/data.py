@@ -106,6 +106,24 @@ def split_mnist(
     )
 
 
+def validation_split(x, y=None, *, fraction: float = 0.2, seed: int = 0):
+    """Carve a validation set out of training data, so the test set is used only at the end.
+
+    Returns ``(x_fit, x_val)``, or ``(x_fit, x_val, y_fit, y_val)`` (stratified) when labels
+    are given.
+
+    >>> x_fit, x_val, y_fit, y_val = validation_split(mnist.x_train, mnist.y_train)
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must lie strictly between 0 and 1, got {fraction!r}.")
+    if y is None:
+        return tuple(train_test_split(x, test_size=fraction, shuffle=True, random_state=seed))
+    return tuple(train_test_split(x, y, test_size=fraction, stratify=y, shuffle=True,
+                                  random_state=seed))
+
+
 def _to_unit_float(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / np.float32(255.0)
 

@@ -98,6 +98,19 @@ def require_number(value: object, name: str) -> float:
     return number
 
 
+def distinct_numbers(found: float, target: float, digits: int = 3) -> tuple[str, str]:
+    """Both numbers with just enough significant digits that they do not print alike.
+
+    >>> distinct_numbers(0.20581, 0.206)
+    ('0.2058', '0.206')
+    """
+    for width in range(digits, 12):
+        shown = f"{found:.{width}g}", f"{target:.{width}g}"
+        if shown[0] != shown[1] or found == target:
+            return shown
+    return f"{found!r}", f"{target!r}"
+
+
 def require_array(
     value: object,
     name: str,
