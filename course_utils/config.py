@@ -1,4 +1,4 @@
-"""Run-time settings read from the environment: fast mode, offline mode, strict checks.
+"""Run-time settings read from the environment: fast mode, offline mode, data, strict checks.
 
 One helper, :class:`Budget`, turns "what a learner runs" into "what the tests run", so
 notebooks never branch on the mode by hand.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 FAST_ENV = "COURSE_FAST"
 OFFLINE_ENV = "COURSE_OFFLINE"
+DATA_ENV = "COURSE_DATA"
 STRICT_ENV = "COURSE_STRICT_CHECKS"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -29,6 +30,19 @@ def is_fast() -> bool:
 def is_offline() -> bool:
     """Offline mode (``COURSE_OFFLINE=1``): never try to download anything."""
     return env_flag(OFFLINE_ENV)
+
+
+def wants_full_mnist() -> bool:
+    """``COURSE_DATA=full`` asks for the full MNIST; unset (or ``bundled``) means the subset."""
+    value = os.environ.get(DATA_ENV, "").strip().lower()
+    if value in {"", "bundled", "subset"}:
+        return False
+    if value == "full":
+        return True
+    raise ValueError(
+        f"{DATA_ENV} is {os.environ[DATA_ENV]!r}; use {DATA_ENV}=full for the full MNIST, or "
+        "leave it unset for the bundled subset the notebooks were stored with."
+    )
 
 
 def strict_checks() -> bool:

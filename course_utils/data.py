@@ -1,9 +1,11 @@
-"""MNIST through one loader: the full set via Keras when it can be had, else a bundled subset.
+"""MNIST through one loader: a bundled subset by default, the full set when asked for.
 
-The bundled subset is 5,000 real MNIST images (500 per class) shipped inside the package;
-see ``course_utils/data/PROVENANCE.md``. Whatever the source, :func:`load_mnist` returns the
-same structure: a deterministic, stratified, shuffled train/test split, float32 pixels in
-[0, 1] (scaled exactly once), integer labels, and the name of the source it used.
+The default is the bundled subset: 5,000 real MNIST images (500 per class) shipped inside the
+package (see ``course_utils/data/PROVENANCE.md``), split 80/20. It needs no network, is the same
+for every learner, and gives the numbers stored in the notebooks. ``COURSE_DATA=full`` (or
+``load_mnist(full=True)``) asks for the full MNIST through Keras with its standard
+60,000/10,000 split. Either way pixels are float32 in [0, 1] (scaled exactly once), labels are
+integers, and the result says which source it is and why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import is_offline
+from .config import DATA_ENV, is_offline, wants_full_mnist
 
 BUNDLED_PATH = Path(__file__).parent / "data" / "mnist_5k.npz"
 BUNDLED_SHA256 = "246e0c30eeea57c8d0037d3f38c8e00651ec204cc61b8022563e9aeeb9d756f4"
@@ -59,31 +61,35 @@ class MnistData:
 
 
 def load_mnist(
-    *, test_fraction: float = 0.2, seed: int = 0, offline: bool | None = None
+    *,
+    full: bool | None = None,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    offline: bool | None = None,
 ) -> MnistData:
-    """Load MNIST and split it into train and test sets.
+    """Load MNIST, split into train and test sets.
 
-    Tries the full MNIST through Keras (its cache, or a download) unless offline mode is on
-    (``COURSE_OFFLINE=1`` or ``offline=True``); falls back to the bundled subset when that
-    is not possible, with a warning that says why.
+    By default the bundled subset, split stratified and seeded (``test_fraction`` of it for
+    testing). With ``full=True`` (default: ``COURSE_DATA=full``) the full MNIST through Keras,
+    from its cache or a download, with the standard 60,000/10,000 split; when that cannot be had
+    (offline mode, no network, a damaged cache) the bundled subset, with a warning saying why.
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}.")
+    full = wants_full_mnist() if full is None else full
     offline = is_offline() if offline is None else offline
-    images, labels, source, why = _raw_mnist(offline)
-    mnist = split_mnist(images, labels, source=source, test_fraction=test_fraction, seed=seed)
+    why = f"the course default, the same for everyone; {DATA_ENV}=full for the full MNIST"
+    if full:
+        try:
+            if offline:
+                raise DataError(f"{DATA_ENV}=full asks for the full MNIST, but offline mode is on.")
+            return replace(_load_keras_mnist(), why_this_source=f"{DATA_ENV}=full")
+        except DataError as err:
+            warnings.warn(f"{err} Using the {SOURCE_BUNDLED} instead.", stacklevel=2)
+            why = str(err)
+    mnist = split_mnist(*load_bundled_mnist(), source=SOURCE_BUNDLED,
+                        test_fraction=test_fraction, seed=seed)
     return replace(mnist, why_this_source=why)
-
-
-def _raw_mnist(offline: bool):
-    """Raw uint8 images and labels, the source's name, and why it was chosen when not Keras."""
-    if offline:
-        return (*load_bundled_mnist(), SOURCE_BUNDLED, "offline mode: COURSE_OFFLINE=1")
-    try:
-        return (*_load_keras_mnist(), SOURCE_KERAS, "")
-    except DataError as err:
-        warnings.warn(f"{err} Using the {SOURCE_BUNDLED} instead.", stacklevel=3)
-        return (*load_bundled_mnist(), SOURCE_BUNDLED, str(err))
 
 
 def split_mnist(
@@ -151,8 +157,8 @@ def keras_cache_path() -> Path:
     return Path(home).expanduser() / "datasets" / "mnist.npz"
 
 
-def _load_keras_mnist():
-    """Full MNIST (70,000 images) from the Keras cache, downloading it if needed."""
+def _load_keras_mnist() -> MnistData:
+    """Full MNIST from the Keras cache (downloading it if needed), with its own 60k/10k split."""
     cache = keras_cache_path()
     if not cache.exists():
         if not network_reachable(*KERAS_MNIST_HOST, timeout=NETWORK_PROBE_SECONDS):
@@ -168,25 +174,28 @@ def _load_keras_mnist():
             f"The cached full MNIST at {cache} is damaged or truncated (its checksum does not "
             "match). Delete that file to download it again."
         )
-    return _read_npz(cache, image_key=("x_train", "x_test"), label_key=("y_train", "y_test"))
+    x_train, y_train = _read_npz(cache, image_key="x_train", label_key="y_train")
+    x_test, y_test = _read_npz(cache, image_key="x_test", label_key="y_test")
+    return MnistData(
+        x_train=_to_unit_float(x_train),
+        y_train=y_train.astype(np.int64),
+        x_test=_to_unit_float(x_test),
+        y_test=y_test.astype(np.int64),
+        source=SOURCE_KERAS,
+    )
 
 
-def _read_npz(path: Path, *, image_key, label_key):
-    """Read images and labels from an .npz; keys may be tuples to concatenate."""
+def _read_npz(path: Path, *, image_key: str, label_key: str):
+    """Read uint8 images (n, 28, 28) and their labels from an .npz file."""
     try:
         with np.load(path, allow_pickle=False) as npz:
-            images = _concat(npz, image_key)
-            labels = _concat(npz, label_key)
+            images = npz[image_key]
+            labels = npz[label_key]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"Could not read {path} ({type(err).__name__}: {err}).") from err
     if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
         raise DataError(f"{path} holds images of shape {images.shape}, expected (n, 28, 28).")
     return images, labels
-
-
-def _concat(npz, key):
-    keys = key if isinstance(key, tuple) else (key,)
-    return np.concatenate([npz[k] for k in keys])
 
 
 def file_sha256(path: Path) -> str:

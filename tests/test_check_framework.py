@@ -51,8 +51,8 @@ def _raises_inside(x):
         (lambda x: [[1, 2], [3]], Outcome.INCORRECT, "could not be read"),
         (lambda x: None, Outcome.NOT_ATTEMPTED, "YOUR CODE HERE"),
         (None, Outcome.NOT_ATTEMPTED, "still None"),
-        ("a string", Outcome.INCORRECT, "should be a function"),
-        (42, Outcome.INCORRECT, "should be a function"),
+        ("a string", Outcome.INCORRECT, "should be the function itself"),
+        (42, Outcome.INCORRECT, "should be the function itself"),
         (_raises_inside, Outcome.RAISED, "IndexError"),
         (lambda x: 2 * x + 1, Outcome.CHECK_ERROR, "report"),
     ],
@@ -158,3 +158,24 @@ def test_require_number_accepts_any_single_number(value):
 def test_require_number_rejects_clearly(value, words):
     with pytest.raises(Incorrect, match=words):
         require_number(value, "x")
+
+
+def test_a_keras_model_passed_for_a_function_is_called_the_result():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    feedback = DOUBLE.evaluate(model)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "should be the function itself; found a Keras Sequential" in feedback.message
+    assert "check(double), without parentheses" in feedback.message
+
+
+def test_learner_errors_lose_terminal_colours_and_stay_short():
+    def coloured(x):
+        raise ValueError("\x1b[1mInvalid input\x1b[0m shape " + "x" * 2000)
+
+    feedback = DOUBLE.evaluate(coloured)
+    assert feedback.outcome is Outcome.RAISED
+    assert "\x1b" not in feedback.message
+    assert "ValueError: Invalid input shape" in feedback.message
+    assert len(feedback.message) < 1000

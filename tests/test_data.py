@@ -1,4 +1,4 @@
-"""The MNIST loader: offline, online failure, corrupt cache, checksums, the split itself."""
+"""The MNIST loader: the bundled default, COURSE_DATA=full, failures, checksums, the split."""
 
 import time
 import warnings
@@ -45,21 +45,42 @@ def test_split_is_stratified_deterministic_and_shuffled():
     assert not np.array_equal(first.y_train, other_seed.y_train)
 
 
-def test_environment_variable_means_offline(monkeypatch):
+def test_the_bundled_subset_is_the_default_even_online(monkeypatch):
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.setattr(data, "_load_keras_mnist", _must_not_be_called)
+    monkeypatch.setattr(data, "network_reachable", _must_not_be_called)
+    mnist = load_mnist()
+    assert mnist.source == data.SOURCE_BUNDLED
+    assert "COURSE_DATA=full" in mnist.describe()
+
+
+def test_course_data_full_with_offline_mode_falls_back_and_says_why(monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", "full")
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     monkeypatch.setattr(data, "_load_keras_mnist", _must_not_be_called)
-    assert load_mnist().source == data.SOURCE_BUNDLED
+    with pytest.warns(UserWarning, match="offline mode is on.*bundled"):
+        mnist = load_mnist()
+    assert mnist.source == data.SOURCE_BUNDLED
+    assert "offline mode" in mnist.describe()
 
 
-def _must_not_be_called():
-    raise AssertionError("offline mode must not try Keras")
+@pytest.mark.parametrize("value", ["ful", "all", "1"])
+def test_an_unknown_course_data_value_is_refused_with_the_choices(monkeypatch, value):
+    monkeypatch.setenv("COURSE_DATA", value)
+    with pytest.raises(ValueError, match="COURSE_DATA=full for the full MNIST"):
+        load_mnist()
+
+
+def _must_not_be_called(*args, **kwargs):
+    raise AssertionError("the bundled default must not try Keras or the network")
 
 
 def test_unreachable_network_falls_back_with_a_warning(keras_home, monkeypatch):
     monkeypatch.setattr(data, "network_reachable", lambda *a, **k: False)
     start = time.perf_counter()
     with pytest.warns(UserWarning, match="network is not reachable.*bundled"):
-        mnist = load_mnist(offline=False)
+        mnist = load_mnist(full=True, offline=False)
     assert time.perf_counter() - start < 5.0
     assert mnist.source == data.SOURCE_BUNDLED
 
@@ -80,7 +101,7 @@ def test_failed_download_falls_back(keras_home, monkeypatch):
     monkeypatch.setattr(data, "network_reachable", lambda *a, **k: True)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", broken_download)
     with pytest.warns(UserWarning, match="Downloading the full MNIST through Keras failed"):
-        mnist = load_mnist(offline=False)
+        mnist = load_mnist(full=True, offline=False)
     assert mnist.source == data.SOURCE_BUNDLED
 
 
@@ -93,21 +114,25 @@ def test_corrupt_cache_gives_a_clear_message_and_the_fallback(keras_home, damage
         _write_fake_keras_mnist(cache)
         cache.write_bytes(cache.read_bytes()[:500])
     with pytest.warns(UserWarning, match="damaged or truncated.*Delete that file"):
-        mnist = load_mnist(offline=False)
+        mnist = load_mnist(full=True, offline=False)
     assert mnist.source == data.SOURCE_BUNDLED
     assert cache.exists()  # the learner's file is reported, never deleted
 
 
-def test_a_good_cache_is_used_and_split_the_same_way(keras_home, monkeypatch):
+def test_a_good_cache_is_used_with_its_standard_split(keras_home, monkeypatch):
     cache = keras_home / "datasets" / "mnist.npz"
     _write_fake_keras_mnist(cache)
     monkeypatch.setattr(data, "KERAS_MNIST_SHA256", data.file_sha256(cache))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        mnist = load_mnist(offline=False)
+        mnist = load_mnist(full=True, offline=False)
     assert mnist.source == data.SOURCE_KERAS
-    assert len(mnist.x_train) + len(mnist.x_test) == 300
+    # The full MNIST keeps its own standard split (here 200/100), not a re-split.
+    assert (len(mnist.x_train), len(mnist.x_test)) == (200, 100)
+    raw = np.load(cache)
+    np.testing.assert_array_equal(mnist.y_test, raw["y_test"])
     assert mnist.x_train.dtype == np.float32 and mnist.x_train.max() <= 1.0
+    assert mnist.describe().startswith("full MNIST (Keras): 200 training and 100 test")
 
 
 def test_cache_with_right_hash_but_wrong_content_is_reported(keras_home, monkeypatch):
@@ -115,7 +140,18 @@ def test_cache_with_right_hash_but_wrong_content_is_reported(keras_home, monkeyp
     np.savez(cache, something_else=np.zeros(3))
     monkeypatch.setattr(data, "KERAS_MNIST_SHA256", data.file_sha256(cache))
     with pytest.warns(UserWarning, match="Could not read"):
-        assert load_mnist(offline=False).source == data.SOURCE_BUNDLED
+        assert load_mnist(full=True, offline=False).source == data.SOURCE_BUNDLED
+
+
+def test_validation_split_is_carved_from_training_data_stratified():
+    mnist = load_mnist(offline=True)
+    x_fit, x_val, y_fit, y_val = data.validation_split(mnist.x_train, mnist.y_train)
+    assert (len(x_fit), len(x_val)) == (3200, 800)
+    assert np.bincount(y_val).tolist() == [80] * 10
+    x_fit2, x_val2 = data.validation_split(mnist.x_train, seed=0)
+    assert len(x_val2) == 800
+    with pytest.raises(ValueError, match="fraction"):
+        data.validation_split(mnist.x_train, fraction=1.0)
 
 
 def test_bundled_checksum_is_verified(tmp_path):

@@ -134,6 +134,7 @@ def require_dense_stack(
                     f"seems to use {ACTIVATION_TEXT[other]}; it should use "
                     f"{ACTIVATION_TEXT[expected]}."
                 )
+    _require_listed_activations(model, name, sizes, activations)
     wanted = ", ".join(
         f"{a} -> {b} ({ACTIVATION_TEXT[act]})"
         for a, b, act in zip(sizes[:-1], sizes[1:], activations, strict=True)
@@ -142,3 +143,32 @@ def require_dense_stack(
         f"The sizes of {name} are right, but its outputs are not those of Dense layers "
         f"{wanted} applied in this order. Did you add another layer or change the order?"
     )
+
+
+def _dense_layers(model) -> list:
+    """The Dense layers of a model, in order, looking inside nested models."""
+    import keras
+
+    found = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.Dense):
+            found.append(layer)
+        else:
+            found.extend(_dense_layers(layer))
+    return found
+
+
+def _require_listed_activations(model, name: str, sizes, activations) -> None:
+    """Name a Dense layer whose activation (any activation, listed or not) is not the one asked."""
+    dense = _dense_layers(model)
+    if len(dense) != len(activations):
+        return
+    for number, (layer, expected) in enumerate(zip(dense, activations, strict=True), start=1):
+        used = getattr(layer.activation, "__name__", str(layer.activation))
+        used = None if used == "linear" else used
+        if used != expected:
+            shown = ACTIVATION_TEXT.get(used, f"the {used} activation")
+            raise Incorrect(
+                f"Layer {number} of {name} ({sizes[number - 1]} -> {sizes[number]} units) uses "
+                f"{shown}; it should use {ACTIVATION_TEXT[expected]}."
+            )

@@ -71,7 +71,7 @@ class Exercise:
         except LearnerCodeError as err:
             return self._feedback(
                 Outcome.RAISED,
-                f"`{type(err.original).__name__}: {err.original}`\nIt happened {err.where}",
+                f"{err.summary}\nIt happened {err.where}",
             )
         except Exception as err:  # noqa: BLE001 - a bug in the checker must not reach learners
             return self._feedback(

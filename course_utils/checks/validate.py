@@ -7,6 +7,7 @@ framework turns those into feedback. Learner code is only ever run through
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LONGEST_ERROR = 600
 
 
 class Incorrect(Exception):
@@ -29,7 +32,11 @@ class LearnerCodeError(Exception):
     """The learner's code raised; keeps the original exception and where it happened."""
 
     def __init__(self, original: BaseException, where: str):
-        super().__init__(f"{type(original).__name__}: {original}")
+        text = _ANSI.sub("", str(original)).strip()  # Keras colours its errors for terminals
+        if len(text) > _LONGEST_ERROR:
+            text = text[:_LONGEST_ERROR].rstrip() + " ..."
+        self.summary = f"{type(original).__name__}: {text}"
+        super().__init__(self.summary)
         self.original = original
         self.where = where
 
@@ -38,6 +45,8 @@ def describe(value: object) -> str:
     """A short description of a value for messages: its type and, for arrays, shape/dtype."""
     if value is None:
         return "None"
+    if _is_keras_layer(value):
+        return f"a Keras {type(value).__name__} (a model or layer)"
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "dtype"):
         return f"{type(value).__name__} of shape {tuple(shape)} and dtype {value.dtype}"
@@ -48,12 +57,25 @@ def describe(value: object) -> str:
 
 
 def require_function(value: object, name: str) -> Callable:
-    """A callable, or NotAttempted (None) / Incorrect (anything else)."""
+    """A callable, or NotAttempted (None) / Incorrect (anything else).
+
+    A Keras model or layer is callable too, but where a function is asked for it is almost always
+    the *result* of calling the function (``check(build_encoder(16))``): that gets its own message.
+    """
     if value is None:
         raise NotAttempted(f"`{name}` is still None: write the function, then check it.")
-    if not callable(value):
-        raise Incorrect(f"`{name}` should be a function; found {describe(value)}.")
+    if _is_keras_layer(value) or not callable(value):
+        raise Incorrect(
+            f"`{name}` should be the function itself; found {describe(value)}. If you passed the "
+            f"result of calling it, pass the function instead: check({name}), without "
+            "parentheses after its name."
+        )
     return value
+
+
+def _is_keras_layer(value: object) -> bool:
+    keras = sys.modules.get("keras")  # never import Keras just to ask
+    return keras is not None and isinstance(value, keras.layers.Layer)
 
 
 def call_learner(fn: Callable, *args, name: str, **kwargs):
