@@ -9,7 +9,8 @@ from course_utils.checks.validate import Incorrect
 
 
 def _encoder(*activations):
-    layers = [keras.layers.Dense(n, activation=a) for n, a in zip((10, 4), activations, strict=True)]
+    sizes = (10, 4)
+    layers = [keras.layers.Dense(n, activation=a) for n, a in zip(sizes, activations, strict=True)]
     return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), *layers])
 
 
