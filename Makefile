@@ -1,5 +1,11 @@
 # Two commands: `make lab` (set up and open the course) and `make test` (set up and test it).
-PYTHON ?= python3
+# Python: the course supports 3.11, 3.12 and 3.13 (Keras 3.14+ needs 3.11; TensorFlow 2.21 has
+# no wheels for 3.14). Unless PYTHON=... names one, make takes the first supported interpreter
+# of PYTHON_CANDIDATES. tools/check_python.py decides, run by each candidate, and explains what
+# to do when none fits, before anything is created. An existing .venv is checked the same way.
+PYTHON ?=
+PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3 python
+CHECK_PYTHON := tools/check_python.py
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,7 +17,38 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 .PHONY: lab test lint exercises exercises-check outputs benchmark clean-venv
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -x "$(BIN)/python" ]; then \
+	    "$(BIN)/python" $(CHECK_PYTHON) --venv "$(VENV)" || exit 1; \
+	elif [ -n "$(PYTHON)" ]; then \
+	    if ! command -v "$(PYTHON)" >/dev/null 2>&1; then \
+	        echo "PYTHON=$(PYTHON): no such command. Name a Python 3.11, 3.12 or 3.13," \
+	            "e.g. make PYTHON=python3.12 (no .venv was created)." >&2; \
+	        exit 1; \
+	    fi; \
+	    "$(PYTHON)" $(CHECK_PYTHON) --name "PYTHON=$(PYTHON)" || exit 1; \
+	    "$(PYTHON)" -m venv "$(VENV)" || exit 1; \
+	else \
+	    py=""; found=""; \
+	    for c in $(PYTHON_CANDIDATES); do \
+	        command -v "$$c" >/dev/null 2>&1 || continue; \
+	        "$$c" $(CHECK_PYTHON) --quiet 2>/dev/null; rc=$$?; \
+	        if [ $$rc -eq 0 ]; then py="$$c"; break; fi; \
+	        if [ $$rc -eq 3 ] && [ -z "$$found" ]; then found="$$c"; fi; \
+	    done; \
+	    if [ -z "$$py" ] && [ -n "$$found" ]; then \
+	        "$$found" $(CHECK_PYTHON) --name "$$found" --tried "$(PYTHON_CANDIDATES)"; \
+	        exit 1; \
+	    elif [ -z "$$py" ]; then \
+	        echo "" >&2; \
+	        echo "No Python found: make looked for $(PYTHON_CANDIDATES)." >&2; \
+	        echo "The course needs Python 3.11, 3.12 or 3.13. Install one, e.g." \
+	            "'uv python install 3.12', 'pyenv install 3.12', or conda with" \
+	            "'conda env create -f environment.yml'; then run make again." >&2; \
+	        echo "Nothing was installed and no .venv was created." >&2; \
+	        exit 1; \
+	    fi; \
+	    "$$py" $(CHECK_PYTHON) --name "$$py" && "$$py" -m venv "$(VENV)" || exit 1; \
+	fi
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
