@@ -10,11 +10,22 @@ from collections.abc import Sequence
 
 import keras
 
+from course_utils.layers import tie_targets
+
 IMAGE_SHAPE = (28, 28)
 
 
+@keras.saving.register_keras_serializable(package="course_utils")
 class Autoencoder(keras.Model):
-    """An encoder and a decoder trained as one model; ``.encoder`` and ``.decoder`` stay usable."""
+    """An encoder and a decoder trained as one model; ``.encoder`` and ``.decoder`` stay usable.
+
+    It survives ``model.save("ae.keras")`` / ``keras.models.load_model("ae.keras")``: the config
+    holds both parts, and a decoder of ``DenseTranspose`` layers is tied again to the loaded
+    encoder's kernels (see ``course_utils.layers.DenseTranspose``). The encoder and decoder must
+    themselves be serialisable (Sequential or functional models of Keras or course layers).
+    In a new Python session, ``import course_utils.models`` before ``load_model``: Keras finds
+    a registered class only once its module has been imported.
+    """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, **kwargs):
         super().__init__(**kwargs)
@@ -31,6 +42,27 @@ class Autoencoder(keras.Model):
         if not self.decoder.built:
             self.decoder.build(self.encoder.compute_output_shape(input_shape))
         super().build(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            encoder=keras.saving.serialize_keras_object(self.encoder),
+            decoder=keras.saving.serialize_keras_object(self.decoder),
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(
+            config.pop("encoder"), custom_objects=custom_objects
+        )
+        # The decoder may hold layers tied to the encoder's Dense layers: rebuild those ties.
+        with tie_targets(encoder):
+            decoder = keras.saving.deserialize_keras_object(
+                config.pop("decoder"), custom_objects=custom_objects
+            )
+        return cls(encoder, decoder, **config)
 
 
 def dense_encoder(
