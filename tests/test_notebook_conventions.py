@@ -122,13 +122,40 @@ def test_every_solutions_notebook_has_a_lesson_and_checks(path):
 # A tqdm bar below 100 %: "37%|", "  0%|", "37.5%|" (in text/plain, streams or text/html).
 PARTIAL_PROGRESS = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d+)?%\|")
 
-# Absolute paths of the machine that executed the notebook. URLs do not match: the path must
-# not follow a letter, digit, '.', ':', '/' or '-' (as in https://host/usr/...).
+# Absolute paths of the machine that executed the notebook (file:///home/... included). URLs
+# do not match: the path must not follow a letter, digit, '.', ':', '~' or '-' (as in
+# https://host/usr/... or ~/.keras/...).
 ABSOLUTE_PATH = re.compile(
-    r"(?<![\w.:/~-])/(?:home|Users|root|tmp|work|opt|usr|private|var/folders)/"
+    r"(?<![\w.:~-])/(?:home|Users|root|tmp|work|opt|usr|private|var/folders)/"
     r"|(?<![A-Za-z])[A-Za-z]:\\{1,2}[\w.$ -]"
     r"|site-packages|dist-packages"
 )
+
+
+@pytest.mark.parametrize(
+    ("text", "partial"),
+    [("  0%|          | 0/15 [00:00<?, ?epoch/s]", True), ("tied AE:  37%|███▋ | 37/100", True),
+     ("99.5%|#########", True), ("100%|██████████| 15/15 [00:04<00:00]", False),
+     ("accuracy 37% | loss 0.1", False), ("done", False)],
+)
+def test_the_progress_pattern(text, partial):
+    assert bool(PARTIAL_PROGRESS.search(text)) is partial
+
+
+@pytest.mark.parametrize(
+    ("text", "absolute"),
+    [("Python 3.11.7 (/work/main/.venv/bin/python)", True),
+     ("/home/ana/course/notebooks/03.ipynb:12: UserWarning", True),
+     ("saved to /tmp/tmpab12/model.keras", True), ("/Users/bo/data", True),
+     ("/root/.keras/datasets/mnist.npz", True), ("lib/python3.11/site-packages/keras", True),
+     ("C:\\Users\\ana\\course", True), ('<a href="file:///home/ana/x.png">', True),
+     ("/usr/lib/python3.11/warnings.py", True),
+     ("https://keras.io/api/models/", False), ("see ~/.keras/datasets", False),
+     ("https://example.org/home/page", False), ("arXiv:1312.6114", False),
+     ("ratio 3/4, loss 0.1", False), ("exercises/03_training.ipynb", False)],
+)
+def test_the_absolute_path_pattern(text, absolute):
+    assert bool(ABSOLUTE_PATH.search(text)) is absolute
 
 
 @pytest.mark.parametrize("path", STORED_EXECUTED, ids=lambda p: f"{p.parent.name}/{p.name}")
