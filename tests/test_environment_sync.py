@@ -1,16 +1,11 @@
 """environment.yml (Binder/conda) and pyproject.toml list the same packages and bounds."""
 
-import sys
+import tomllib
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
