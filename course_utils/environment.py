@@ -6,6 +6,7 @@ import os
 import platform
 import sys
 from importlib import metadata
+from pathlib import Path
 
 PACKAGES = (
     "tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets",
@@ -25,6 +26,22 @@ def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     return found
 
 
+def python_description() -> str:
+    """Python's version and the kind of environment it runs in, without any path.
+
+    Stored notebooks are read on other machines, so the report names the environment
+    (``.venv``, a conda environment's name) rather than where the interpreter lives.
+    """
+    version = platform.python_version()
+    conda_env = os.environ.get("CONDA_DEFAULT_ENV")
+    if (Path(sys.prefix) / "conda-meta").exists():
+        name = conda_env or Path(sys.prefix).name
+        return f"{version} in the conda environment {name!r}"
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        return f"{version} in a virtual environment ({Path(sys.prefix).name})"
+    return f"{version} (system installation, no virtual environment)"
+
+
 def environment_report() -> str:
     """A short, readable report: Python, platform, cores, GPUs, package versions, problems."""
     import tensorflow as tf
@@ -32,7 +49,7 @@ def environment_report() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     versions = package_versions()
     lines = [
-        f"Python      {platform.python_version()} ({sys.executable})",
+        f"Python      {python_description()}",
         f"Platform    {platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores",
         f"GPUs        {len(gpus)} visible" + ("" if gpus else " (fine: the course runs on a CPU)"),
     ]
