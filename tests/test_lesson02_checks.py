@@ -1,5 +1,5 @@
 """Lesson 02 checks (and the course's DenseTranspose layer): reference answers pass, typical
-mistakes get specific messages."""
+mistakes get specific messages (at least three realistic wrong answers per exercise)."""
 
 import keras
 import numpy as np
@@ -8,66 +8,107 @@ import pytest
 from course_utils import layers as course_layers
 from course_utils.checks import Outcome
 from course_utils.checks import lesson02 as checks
-from course_utils.models import Autoencoder, dense_autoencoder, dense_encoder
+from course_utils.models import Autoencoder, dense_encoder
 
 
-def _decoder(code_size, *, hidden=128, hidden_activation="relu", output_activation="sigmoid",
-             reshape=True, input_size=None):
-    layers = [
-        keras.Input(shape=(input_size or code_size,)),
-        keras.layers.Dense(hidden, activation=hidden_activation),
-        keras.layers.Dense(784, activation=output_activation),
-    ]
-    return keras.Sequential(layers + ([keras.layers.Reshape((28, 28))] if reshape else []))
+# -- mean_image_mse ---------------------------------------------------------------------------
+def _mse(x_eval, mean):
+    return float(np.mean((x_eval - mean) ** 2))
 
 
 @pytest.mark.parametrize(
     ("answer", "outcome", "phrase"),
     [
-        (lambda k: _decoder(k), Outcome.CORRECT, "sigmoid pixels"),
-        (lambda k: _decoder(k, reshape=False), Outcome.INCORRECT, "Reshape((28, 28))"),
-        (lambda k: _decoder(k, output_activation=None), Outcome.INCORRECT,
-         "activation='sigmoid'"),
-        (lambda k: _decoder(k, hidden_activation="tanh"), Outcome.INCORRECT,
-         "seems to use tanh; it should use ReLU"),
-        (lambda k: _decoder(k, hidden=64), Outcome.INCORRECT, "parameters"),
-        (lambda k: _decoder(k, input_size=32), Outcome.INCORRECT, "takes inputs of shape"),
+        (lambda x, v: _mse(v, x.mean(axis=0)), Outcome.CORRECT, "must beat"),
+        (lambda x, v: np.mean((v - x.mean(axis=0)) ** 2), Outcome.CORRECT, "must beat"),
+        (lambda x, v: _mse(v, v.mean(axis=0)), Outcome.INCORRECT, "mean of the held-out"),
+        (lambda x, v: _mse(v, x.mean()), Outcome.INCORRECT, "one grey level"),
+        (lambda x, v: float(np.mean(np.sum((v - x.mean(axis=0)) ** 2, axis=(1, 2)))),
+         Outcome.INCORRECT, "a sum over each image"),
+        (lambda x, v: float(np.sqrt(_mse(v, x.mean(axis=0)))), Outcome.INCORRECT, "RMSE"),
+        (lambda x, v: float(np.mean(np.abs(v - x.mean(axis=0)))), Outcome.INCORRECT,
+         "mean absolute error"),
+        (lambda x, v: _mse(x, x.mean(axis=0)), Outcome.INCORRECT, "on the training images"),
+        (lambda x, v: float(np.mean(v - x.mean(axis=0)) ** 2), Outcome.INCORRECT,
+         "squares the mean difference"),
+        (lambda x, v: np.mean((v - x.mean(axis=0)) ** 2, axis=0), Outcome.INCORRECT,
+         "single number"),
+        (lambda x, v: float(np.mean((v.reshape(-1, 784) - x.reshape(-1, 784).mean(0)) ** 2)),
+         Outcome.RAISED, "reshape"),
+        (lambda x, v: None, Outcome.NOT_ATTEMPTED, "stub"),
     ],
 )
-def test_build_decoder(answer, outcome, phrase):
-    feedback = checks.build_decoder.evaluate(answer)
+def test_mean_image_mse(answer, outcome, phrase):
+    feedback = checks.mean_image_mse.evaluate(answer)
     assert feedback.outcome is outcome, feedback
     assert phrase in feedback.message
 
 
-def _built(model):
-    model.build((None, 28, 28))
-    return model
+def test_mean_image_mse_must_not_change_its_inputs():
+    def in_place(x_train, x_eval):
+        x_eval -= x_train.mean(axis=0)
+        return float(np.mean(x_eval ** 2))
+
+    feedback = checks.mean_image_mse.evaluate(in_place)
+    assert feedback.outcome is Outcome.INCORRECT, feedback
+    assert "changed the images" in feedback.message
 
 
-def _functional(encoder, decoder, *, attach=True):
-    inputs = keras.Input(shape=(28, 28))
-    model = keras.Model(inputs, decoder(encoder(inputs)))
-    if attach:
-        model.encoder, model.decoder = encoder, decoder
-    return model
+# -- output_activation ------------------------------------------------------------------------
+def measure(model, x_val):
+    r = model.predict(x_val, verbose=0)
+    return float(np.mean((x_val - r) ** 2)), float(np.mean((r < 0) | (r > 1)))
+
+
+def choose(results):
+    valid = [a for a, (_, outside) in results.items() if outside == 0]
+    return min(valid, key=lambda a: results[a][0])
+
+
+def _measure_with(mse=None, outside=None):
+    def fn(model, x_val):
+        r = keras.ops.convert_to_numpy(model(x_val))
+        return (mse or (lambda r, x: np.mean((x - r) ** 2)))(r, x_val), \
+            (outside or (lambda r: np.mean((r < 0) | (r > 1))))(r)
+    return fn
+
+
+GLOBAL_IMAGES = np.random.default_rng(3).random((30, 28, 28), dtype=np.float32)
 
 
 @pytest.mark.parametrize(
-    ("answer", "outcome", "phrase"),
+    ("answers", "outcome", "phrase"),
     [
-        (_functional, Outcome.CORRECT, "stay usable"),
-        (lambda e, d: _built(Autoencoder(e, d)), Outcome.CORRECT, "stay usable"),
-        (lambda e, d: Autoencoder(e, d), Outcome.INCORRECT, "build((None, 28, 28))"),
-        (lambda e, d: _functional(e, d, attach=False), Outcome.INCORRECT, "no `.encoder`"),
-        (lambda e, d: keras.Sequential([e, d]), Outcome.INCORRECT, "no `.encoder`"),
-        (lambda e, d: _functional(keras.models.clone_model(e), d), Outcome.INCORRECT,
-         "not the encoder you were given"),
-        (lambda e, d: e, Outcome.INCORRECT, "no `.encoder`"),
+        ((measure, choose), Outcome.CORRECT, "lowest validation MSE wins"),
+        ((_measure_with(), choose), Outcome.CORRECT, "lowest validation MSE wins"),
+        ((_measure_with(mse=lambda r, x: np.mean(np.sum((x - r) ** 2, axis=(1, 2)))), choose),
+         Outcome.INCORRECT, "784 times larger"),
+        ((_measure_with(mse=lambda r, x: np.sqrt(np.mean((x - r) ** 2))), choose),
+         Outcome.INCORRECT, "square root"),
+        ((lambda m, x: measure(m, GLOBAL_IMAGES), choose), Outcome.INCORRECT,
+         "Reconstruct the x_val you were given"),
+        ((_measure_with(outside=lambda r: np.sum((r < 0) | (r > 1))), choose),
+         Outcome.INCORRECT, "the count"),
+        ((_measure_with(outside=lambda r: 100 * np.mean((r < 0) | (r > 1))), choose),
+         Outcome.INCORRECT, "a percentage"),
+        ((_measure_with(outside=lambda r: np.mean(r < 0)), choose), Outcome.INCORRECT,
+         "only values below 0"),
+        ((_measure_with(outside=lambda r: np.mean((r <= 0) | (r >= 1))), choose),
+         Outcome.INCORRECT, "exactly 0 or 1"),
+        ((lambda m, x: measure(m, x)[0], choose), Outcome.INCORRECT, "two numbers"),
+        ((measure, lambda results: "sigmoid"), Outcome.INCORRECT,
+         "with a lower validation MSE"),
+        ((measure, lambda results: min(results, key=lambda a: results[a][0])),
+         Outcome.INCORRECT, "does not qualify"),
+        ((measure, lambda results: min(results, key=lambda a: results[a][1])),
+         Outcome.INCORRECT, "Among the activations that qualify"),
+        ((measure, lambda results: results["sigmoid"]), Outcome.INCORRECT, "one of the keys"),
+        ((lambda m, x: None, choose), Outcome.NOT_ATTEMPTED, "stub"),
+        ((measure, lambda results: None), Outcome.NOT_ATTEMPTED, "stub"),
     ],
 )
-def test_compose_autoencoder(answer, outcome, phrase):
-    feedback = checks.compose_autoencoder.evaluate(answer)
+def test_output_activation(answers, outcome, phrase):
+    feedback = checks.output_activation.evaluate(*answers)
     assert feedback.outcome is outcome, feedback
     assert phrase in feedback.message
 
@@ -144,6 +185,18 @@ class NotTransposed(Tied):
         return keras.ops.matmul(inputs, self.dense.kernel)
 
 
+class StopGradient(Tied):
+    def product(self, inputs):
+        kernel = keras.ops.stop_gradient(self.dense.kernel)
+        return keras.ops.matmul(inputs, keras.ops.transpose(kernel))
+
+
+class ConstantBias(Tied):
+    def call(self, inputs):
+        bias = keras.ops.stop_gradient(self.bias)
+        return self.activation(self.product(inputs) + bias)
+
+
 class Stub(keras.layers.Layer):
     def __init__(self, dense, activation=None, **kwargs):
         super().__init__(**kwargs)
@@ -163,6 +216,8 @@ class Stub(keras.layers.Layer):
         (CopiedKernel, Outcome.INCORRECT, "keeps a copy"),
         (NoActivation, Outcome.INCORRECT, "still linear"),
         (NotTransposed, Outcome.RAISED, "Error"),
+        (StopGradient, Outcome.INCORRECT, "No gradient reaches the dense layer's kernel"),
+        (ConstantBias, Outcome.INCORRECT, "No gradient reaches your bias"),
         (Stub, Outcome.NOT_ATTEMPTED, "returns None"),
         (lambda dense, activation=None: keras.layers.Dense(11), Outcome.INCORRECT,
          "created its own kernel"),
@@ -170,6 +225,46 @@ class Stub(keras.layers.Layer):
 )
 def test_dense_transpose(answer, outcome, phrase):
     feedback = checks.dense_transpose.evaluate(answer)
+    assert feedback.outcome is outcome, feedback
+    assert phrase in feedback.message
+
+
+def widest(budget, code_size, n_pixels=784):
+    h = 0
+    while checks.untied_params(h + 1, code_size, n_pixels) <= budget:
+        h += 1
+    return h
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "phrase"),
+    [
+        (widest, Outcome.CORRECT, "half the hidden width"),
+        (lambda b, k, n_pixels=784: (b - n_pixels - k) // (2 * (n_pixels + k + 1)),
+         Outcome.CORRECT, "half the hidden width"),
+        (lambda b, k, n_pixels=784: widest(b, k, n_pixels) + 1, Outcome.INCORRECT,
+         "over the budget"),
+        (lambda b, k, n_pixels=784: widest(b - 1, k, n_pixels) if widest(b - 1, k, n_pixels)
+         < widest(b, k, n_pixels) else widest(b, k, n_pixels), Outcome.INCORRECT,
+         "at most, not strictly below"),
+        (lambda b, k, n_pixels=784: b // (2 * (n_pixels + k)), Outcome.INCORRECT,
+         "forgets the biases"),
+        (lambda b, k, n_pixels=784: widest(b, k), Outcome.INCORRECT, "hard-coded 784"),
+        (lambda b, k, n_pixels=784: (b - n_pixels - k) // (n_pixels + k + 2), Outcome.INCORRECT,
+         "TIED autoencoder"),
+        (lambda b, k, n_pixels=784: round((b - n_pixels - k) / (2 * (n_pixels + k + 1))),
+         Outcome.INCORRECT, "round down"),
+        (lambda b, k, n_pixels=784: (b - n_pixels - k) / (2 * (n_pixels + k + 1)),
+         Outcome.INCORRECT, "whole number of units"),
+        (lambda b, k, n_pixels=784: checks.untied_params(widest(b, k, n_pixels), k, n_pixels),
+         Outcome.INCORRECT, "over the budget"),
+        (lambda b, k, n_pixels=784: widest(b, k, n_pixels) // 2, Outcome.INCORRECT,
+         "count the parameters of the four Dense layers"),
+        (lambda b, k, n_pixels=784: None, Outcome.NOT_ATTEMPTED, "stub"),
+    ],
+)
+def test_untied_width(answer, outcome, phrase):
+    feedback = checks.untied_width.evaluate(answer)
     assert feedback.outcome is outcome, feedback
     assert phrase in feedback.message
 
@@ -183,45 +278,9 @@ def _tied(code_size, *, hidden_activation="relu"):
         course_layers.DenseTranspose(hidden, activation="sigmoid"),
         keras.layers.Reshape((28, 28)),
     ])
-    return _built(Autoencoder(encoder, decoder))
-
-
-def _tied_with_tracked_layers(code_size):
-    encoder = dense_encoder(code_size)
-    _, hidden, code = encoder.layers
-    decoder = keras.Sequential([
-        keras.Input(shape=(code_size,)),
-        Tied(code, activation="relu"),
-        Tied(hidden, activation="sigmoid"),
-        keras.layers.Reshape((28, 28)),
-    ])
-    return _built(Autoencoder(encoder, decoder))
-
-
-@pytest.mark.parametrize(
-    ("answer", "outcome", "phrase"),
-    [
-        (_tied, Outcome.CORRECT, "half the parameters"),
-        (_tied_with_tracked_layers, Outcome.CORRECT, "half the parameters"),
-        (dense_autoencoder, Outcome.INCORRECT, "kernels of its own"),
-        (lambda k: _tied(k, hidden_activation="sigmoid"), Outcome.INCORRECT, "differs"),
-    ],
-)
-def test_tied_autoencoder(answer, outcome, phrase):
-    feedback = checks.tied_autoencoder.evaluate(answer)
-    assert feedback.outcome is outcome, feedback
-    assert phrase in feedback.message
-
-
-def test_tied_autoencoder_needs_the_parts():
-    def no_parts(code_size):
-        model = _tied(code_size)
-        inputs = keras.Input(shape=(28, 28))
-        return keras.Model(inputs, model.decoder(model.encoder(inputs)))
-
-    feedback = checks.tied_autoencoder.evaluate(no_parts)
-    assert feedback.outcome is Outcome.INCORRECT
-    assert "`.encoder` and `.decoder`" in feedback.message
+    model = Autoencoder(encoder, decoder)
+    model.build((None, 28, 28))
+    return model
 
 
 # -- the course's layer ------------------------------------------------------------------------

@@ -1,136 +1,266 @@
-"""Checks for lesson 02, "The decoder and the autoencoder": decoders, composition, compression
-ratios and tied weights."""
+"""Checks for lesson 02, "The decoder and the autoencoder": the mean-image baseline, the
+decoder's output activation chosen by measuring, compression in bits, a tied-weights layer and
+an untied autoencoder within a tied one's parameter budget."""
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import numpy as np
 
-from .common import (
-    dense_params,
-    learner_model,
-    random_images,
-    require_dense_stack,
-    require_keras_model,
-    require_param_count,
-    run_model,
-    to_numpy,
-)
+from .common import run_model, to_numpy
 from .exercise import Exercise
-from .lesson01 import HIDDEN
 from .validate import (
     Incorrect,
     NotAttempted,
     call_learner,
+    describe,
+    distinct_numbers,
     require_array,
     require_close,
     require_function,
-    require_model,
     require_number,
 )
 
 LESSON = "02"
 PIXEL_BITS = 8
 N_PIXELS = 784
+ACTIVATIONS = ("linear", "relu", "sigmoid")
 
 
-def _random_codes(n: int, code_size: int, seed: int) -> np.ndarray:
-    """Codes large enough that a decoder without sigmoid leaves [0, 1]."""
-    return (4.0 * np.random.default_rng(seed).normal(size=(n, code_size))).astype(np.float32)
+# -- exercise 1: the mean-image baseline ------------------------------------------------------
+def _baseline_case(seed: int, n_train: int, n_eval: int, side: int):
+    """Training and held-out 'images' whose means differ, pixels never reaching 1, so that the
+    usual mistakes (held-out mean, one grey level, per-image sums, RMSE) all give other numbers."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:side, :side] / (side - 1)
+    blob = np.exp(-((yy - 0.5) ** 2 + (xx - 0.45) ** 2) / 0.08)  # ink in the middle
+    x_train = np.clip(0.7 * blob * rng.random((n_train, side, side)), 0, 0.9)
+    shifted = np.exp(-((yy - 0.4) ** 2 + (xx - 0.6) ** 2) / 0.05)
+    x_eval = np.clip(0.8 * shifted * rng.random((n_eval, side, side)), 0, 0.9)
+    return x_train.astype(np.float32), x_eval.astype(np.float32)
 
 
-def _require_pixel_range(images: np.ndarray, name: str) -> None:
-    low, high = float(images.min()), float(images.max())
-    if low < 0.0 or high > 1.0:
-        raise Incorrect(
-            f"{name} range from {low:.3g} to {high:.3g}, but pixels live in [0, 1]. Give the "
-            "last Dense layer `activation='sigmoid'`, which maps any number into (0, 1)."
-        )
+def _baseline_mistakes(x_train: np.ndarray, x_eval: np.ndarray, expected: float):
+    pixels = int(np.prod(x_eval.shape[1:]))
+    mean_image = x_train.astype(np.float64).mean(axis=0)
+    return (
+        (np.mean((x_eval - x_eval.mean(axis=0)) ** 2),
+         "That is the error of the mean of the held-out images themselves. The baseline may "
+         "only learn from the training images: use `x_train.mean(axis=0)`."),
+        (np.mean((x_eval - x_train.mean()) ** 2),
+         "That is the error of one grey level (the mean of all training pixels). Average over "
+         "the images only, `x_train.mean(axis=0)`, to keep one mean value per pixel."),
+        (expected * pixels,
+         f"That is {pixels} times too large: a sum over each image's {pixels} pixels. The MSE "
+         "is a mean over pixels as well as over images: `np.mean(...)` over everything."),
+        (expected * x_eval.size,
+         "That is the total squared error; the MSE divides it by the number of values."),
+        (math.sqrt(expected),
+         "That is the square root of the MSE (the RMSE): leave out the square root."),
+        (np.mean(np.abs(x_eval - mean_image)),
+         "That is the mean absolute error: square the differences instead."),
+        (np.mean(x_eval - mean_image) ** 2,
+         "That squares the mean difference; square each difference first, then average."),
+        (np.mean((x_train - mean_image) ** 2),
+         "That is the error on the training images; measure it on the held-out ones, x_eval."),
+    )
 
 
-def _require_built(model, shown: str) -> None:
-    """Autoencoders are returned built, ready for `count_params`, `predict` and `fit`."""
-    if not model.built:
-        raise Incorrect(
-            f"`{shown}` returned a model that is not built yet, so it has no weights. Call "
-            "`autoencoder.build((None, 28, 28))` before returning it (`None`: any batch size)."
-        )
+def _check_mean_image_mse(mean_image_mse) -> str:
+    fn = require_function(mean_image_mse, "mean_image_mse")
+    for seed, (n_train, n_eval, side) in enumerate(((60, 25, 28), (40, 30, 28), (50, 20, 14))):
+        x_train, x_eval = _baseline_case(seed, n_train, n_eval, side)
+        train_copy, eval_copy = x_train.copy(), x_eval.copy()
+        shown = f"mean_image_mse(x_train, x_eval) for images of {side}x{side} pixels"
+        out = call_learner(fn, train_copy, eval_copy, name="mean_image_mse(x_train, x_eval)")
+        if not (np.array_equal(train_copy, x_train) and np.array_equal(eval_copy, x_eval)):
+            raise Incorrect("`mean_image_mse` changed the images it was given; work on copies "
+                            "(e.g. `x - mean` makes a new array, `x -= mean` does not).")
+        found = require_number(out, f"`{shown}`")
+        expected = float(np.mean((x_eval.astype(np.float64)
+                                  - x_train.astype(np.float64).mean(axis=0)) ** 2))
+        if math.isclose(found, expected, rel_tol=1e-4):
+            continue
+        shown_found, shown_expected = distinct_numbers(found, expected)
+        prefix = f"For {n_eval} held-out images of {side}x{side} pixels, expected " \
+                 f"{shown_expected}; found {shown_found}."
+        for value, advice in _baseline_mistakes(x_train, x_eval, expected):
+            if math.isclose(found, float(value), rel_tol=1e-4):
+                raise Incorrect(f"{prefix} {advice}")
+        raise Incorrect(f"{prefix} Average the squared difference between each held-out image "
+                        "and the mean training image over all images and pixels.")
+    return ("The number every autoencoder must beat: one mean image, learnt from the training "
+            "images, scored on held-out ones.")
 
 
-# -- exercise 1: a mirrored decoder ----------------------------------------------------------
-def _check_build_decoder(build_decoder) -> str:
-    fn = require_function(build_decoder, "build_decoder")
-    for code_size, n in ((16, 5), (3, 1)):
-        shown = f"build_decoder({code_size})"
-        model = learner_model(
-            fn, code_size, "build_decoder", (code_size,),
-            f"a decoder takes codes of `code_size` = {code_size} numbers: "
-            "`keras.Input(shape=(code_size,))`.",
-        )
-        codes = _random_codes(n, code_size, seed=20 + code_size)
-        images = run_model(model, codes, "decoder(codes)")
-        if images.shape == (n, N_PIXELS):
-            raise Incorrect(
-                f"{n} codes gave outputs of shape {images.shape}: rows of 784 pixels. End the "
-                "decoder with `keras.layers.Reshape((28, 28))` to give back images."
-            )
-        require_array(images, f"The images of `{shown}`", shape=(n, 28, 28))
-        require_model(model, shown)
-        require_param_count(model, f"`{shown}`", dense_params([code_size, HIDDEN, N_PIXELS]),
-                            f"{code_size} -> {HIDDEN} -> 784")
-        _require_pixel_range(images, f"The pixels of `{shown}` (on random codes)")
-        require_dense_stack(model, f"`{shown}`", [code_size, HIDDEN, N_PIXELS],
-                            ["relu", "sigmoid"], codes, images)
-    return "A mirror of the encoder: ReLU hidden layer, sigmoid pixels, reshaped to 28x28."
+# -- exercise 2: the output activation, chosen by measuring -----------------------------------
+def _probe_images(n: int, seed: int) -> np.ndarray:
+    """Held-out 'images' for the measuring check: mostly dark, a few bright pixels, max < 1."""
+    rng = np.random.default_rng(seed)
+    images = rng.random((n, 28, 28)) * (rng.random((n, 28, 28)) < 0.2)
+    return (0.95 * images).astype(np.float32)
 
 
-# -- exercise 2: one model from two ----------------------------------------------------------
-def _reference_parts(code_size: int = 6, hidden: int = 20):
-    from ..models import dense_decoder, dense_encoder
+def _probe_model(activation: str, seed: int):
+    """A small autoencoder with random weights whose outputs, before the output activation,
+    straddle 0 and 1: the linear one leaves [0, 1] on both sides, ReLU gives exact zeros and
+    values above 1, the sigmoid stays inside."""
+    from ..models import dense_autoencoder
 
-    return dense_encoder(code_size, (hidden,)), dense_decoder(code_size, (hidden,))
+    model = dense_autoencoder(6, hidden=(16,), output_activation=activation,
+                              name=f"probe_{activation}")
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, 1.5 / np.sqrt(w.shape[0]), w.shape) if w.ndim == 2
+               else rng.normal(0.0, 0.1, w.shape) for w in model.get_weights()]
+    weights[-1] = weights[-1] + 0.5  # pixel biases around 0.5
+    model.set_weights([w.astype(np.float32) for w in weights])
+    model.set_weights(weights)
+    return model
 
 
-def _check_compose_autoencoder(compose_autoencoder) -> str:
-    import keras
+def _check_val_mse(found: float, recon, x_val, shown: str) -> None:
+    val = float(np.mean((recon - x_val) ** 2))
+    if math.isclose(found, val, rel_tol=1e-4):
+        return
+    shown_found, shown_val = distinct_numbers(found, val)
+    prefix = f"{shown} gave a validation MSE of {shown_found}; expected {shown_val}."
+    mistakes = (
+        (val * N_PIXELS, "Yours is 784 times larger: a sum over each image's pixels. Take the "
+                         "mean over pixels too."),
+        (math.sqrt(val), "Yours is its square root (the RMSE): leave out the square root."),
+        (float(np.mean(np.abs(recon - x_val))), "Yours is the mean absolute error: square the "
+                                                "differences."),
+        (float(np.mean(x_val ** 2)), "Yours is the error of an all-black output: compare x_val "
+                                     "with the model's reconstructions of x_val."),
+    )
+    for value, advice in mistakes:
+        if math.isclose(found, value, rel_tol=1e-4):
+            raise Incorrect(f"{prefix} {advice}")
+    raise Incorrect(f"{prefix} Reconstruct the x_val you were given (not the training or test "
+                    "images of the notebook) and average the squared differences: "
+                    "np.mean((x_val - model.predict(x_val, verbose=0)) ** 2).")
 
-    fn = require_function(compose_autoencoder, "compose_autoencoder")
-    encoder, decoder = _reference_parts()
-    shown = "compose_autoencoder(encoder, decoder)"
-    model = require_keras_model(call_learner(fn, encoder, decoder, name=shown),
-                                f"The model `{shown}` returned")
-    if not isinstance(model, keras.Model):
-        raise Incorrect(
-            f"`{shown}` returned a {type(model).__name__} layer; return a `keras.Model` so "
-            "that it can be compiled and fitted."
-        )
-    _require_built(model, shown)
-    for part, given in (("encoder", encoder), ("decoder", decoder)):
-        found = getattr(model, part, None)
-        if found is None:
-            raise Incorrect(
-                f"The autoencoder has no `.{part}` attribute. Set it after building the model, "
-                f"`autoencoder.{part} = {part}`, so that later code can use the {part} alone."
-            )
-        if found is not given:
-            raise Incorrect(
-                f"`autoencoder.{part}` is not the {part} you were given (a copy or a new one?). "
-                "Use the very same object, so that training the autoencoder trains it."
-            )
-    images = random_images(4, seed=6)
-    out = run_model(model, images, "autoencoder(images)")
-    require_array(out, "The reconstructions", shape=(4, 28, 28))
-    require_model(model, shown)
-    require_close(out, to_numpy(decoder(encoder(images))), "autoencoder(images)",
-                  rtol=1e-4, atol=1e-5)
-    expected = encoder.count_params() + decoder.count_params()
-    require_param_count(model, f"`{shown}`", expected, "the encoder plus the decoder")
-    trained = {id(w) for w in model.trainable_weights}
-    if any(id(w) not in trained for w in encoder.trainable_weights + decoder.trainable_weights):
-        raise Incorrect(
-            "Some weights of the encoder or decoder are not trainable weights of the "
-            "autoencoder, so `fit` would not train them. Did you freeze a part?"
-        )
-    return "One model, two parts: `autoencoder.encoder` and `autoencoder.decoder` stay usable."
+
+def _check_outside(found: float, recon, shown: str) -> None:
+    below, above = recon < 0, recon > 1
+    share = float(np.mean(below | above))
+    one_value = 1.5 / recon.size  # predict() and model() may differ in the last bit at 0 or 1
+    if math.isclose(found, share, rel_tol=1e-6, abs_tol=one_value):
+        return
+    prefix = (f"{shown} gave {found:.6g} as the share of values outside [0, 1]; expected "
+              f"{share:.6g}.")
+    mistakes = (
+        (share * recon.size, "Yours is the count of such values: divide by their total number "
+                             "(or use np.mean on the boolean array)."),
+        (100 * share, "Yours is a percentage: return a share between 0 and 1."),
+        (float(np.mean(below)), "Yours counts only values below 0: values above 1 are "
+                                "impossible pixels too."),
+        (float(np.mean(above)), "Yours counts only values above 1: values below 0 are "
+                                "impossible pixels too."),
+        (float(np.mean((recon <= 0) | (recon >= 1))),
+         "Yours also counts values of exactly 0 or 1, which are valid pixels: use < 0 and > 1."),
+    )
+    for value, advice in mistakes:
+        if math.isclose(found, value, rel_tol=1e-6, abs_tol=1e-9):
+            raise Incorrect(f"{prefix} {advice}")
+    raise Incorrect(f"{prefix} Count the reconstructed values below 0 or above 1 and divide by "
+                    "the number of values: np.mean((r < 0) | (r > 1)).")
+
+
+@contextlib.contextmanager
+def _no_retracing_warnings():
+    """The check calls `predict` on three new models in a row; TensorFlow would warn about
+    "retracing" (harmless here) in the learner's notebook."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_measure(fn) -> dict:
+    """Run the learner's measure(model, x_val) on probe models; returns the verified table."""
+    with _no_retracing_warnings():
+        return _measure_probes(fn)
+
+
+def _measure_probes(fn) -> dict:
+    table = {}
+    for seed, activation in enumerate(ACTIVATIONS):
+        model = _probe_model(activation, seed=10 + seed)
+        x_val = _probe_images(30 + 7 * seed, seed=20 + seed)
+        shown = f"measure(model, x_val), for a model with a {activation} output,"
+        out = call_learner(fn, model, x_val.copy(), name="measure(model, x_val)")
+        if out is None:
+            raise NotAttempted("`measure` returned None: replace the stub with your code.")
+        if isinstance(out, np.ndarray) and out.shape == (2,):
+            out = tuple(out)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise Incorrect("measure(model, x_val) should return two numbers, (val_mse, "
+                            f"outside); found {describe(out)}.")
+        val_mse = require_number(out[0], "The validation MSE from measure(model, x_val)")
+        outside = require_number(out[1], "The share outside [0, 1] from measure(model, x_val)")
+        recon = to_numpy(model(x_val)).reshape(x_val.shape)
+        _check_val_mse(val_mse, recon, x_val.astype(np.float64), shown)
+        _check_outside(outside, recon, shown)
+        table[activation] = (val_mse, outside)
+    return table
+
+
+def _synthetic_tables():
+    """Result tables on which the usual wrong rules pick another activation."""
+    return (
+        {"relu": (0.0152, 0.027), "sigmoid": (0.0161, 0.0), "linear": (0.0170, 0.39)},
+        {"sigmoid": (0.0190, 0.0), "linear": (0.0200, 0.0), "relu": (0.0180, 0.0)},
+        {"linear": (0.0300, 0.0), "relu": (0.0120, 0.1), "sigmoid": (0.0250, 0.0)},
+        {"sigmoid": (0.0400, 0.0), "relu": (0.0210, 0.0), "linear": (0.0220, 0.3)},
+    )
+
+
+def _expected_choice(results: dict) -> str:
+    valid = [name for name, (_, outside) in results.items() if outside == 0]
+    return min(valid, key=lambda name: results[name][0])
+
+
+def _check_choice(fn, results: dict, where: str) -> None:
+    table = {name: (float(mse), float(outside)) for name, (mse, outside) in results.items()}
+    out = call_learner(fn, dict(table), name="choose_activation(results)")
+    if out is None:
+        raise NotAttempted("`choose_activation` returned None: replace the stub with your code.")
+    if not isinstance(out, str) or out not in table:
+        raise Incorrect(f"`choose_activation(results)` should return one of the keys of "
+                        f"results ({', '.join(table)}); found {describe(out)}.")
+    expected = _expected_choice(table)
+    if out == expected:
+        return
+    shown = "; ".join(f"{name}: MSE {mse:.4g}, {outside:.3g} outside" for name, (mse, outside)
+                      in table.items())
+    mse, outside = table[out]
+    if outside > 0:
+        advice = (f"{out} puts a share of {outside:.3g} of its values outside [0, 1]: those "
+                  "are impossible pixels, so it does not qualify, however low its MSE. Keep "
+                  "only the activations with no value outside [0, 1], then take the lowest MSE.")
+    else:
+        advice = (f"{out} keeps every value in [0, 1], but so does {expected}, with a lower "
+                  f"validation MSE ({table[expected][0]:.4g} against {mse:.4g}). Among the "
+                  "activations that qualify, take the lowest MSE.")
+    raise Incorrect(f"For {where} ({shown}) your rule chose {out}; expected {expected}. {advice}")
+
+
+def _check_output_activation(measure, choose_activation) -> str:
+    fn = require_function(measure, "measure")
+    choose = require_function(choose_activation, "choose_activation")
+    probes = _check_measure(fn)
+    for number, table in enumerate((*_synthetic_tables(), probes), start=1):
+        _check_choice(choose, table, f"the test table {number}")
+    return ("Measured right, chosen by a rule: only activations that keep every pixel in [0, 1] "
+            "qualify, then the lowest validation MSE wins.")
 
 
 # -- exercise 3: compression ratio -----------------------------------------------------------
@@ -152,8 +282,9 @@ def _check_compression_ratio(compression_ratio) -> str:
                 f"`{shown}` gave {found:.4g} = 784 / {code_size}: that compares numbers of "
                 f"values. Compare bits: 8 per pixel, `code_bits` per code value."
             )
+        shown_found, shown_expected = distinct_numbers(found, expected)
         raise Incorrect(
-            f"`{shown}` gave {found:.4g}; expected {expected:.4g} = (784 pixels x 8 bits) / "
+            f"`{shown}` gave {shown_found}; expected {shown_expected} = (784 pixels x 8 bits) / "
             f"({code_size} values x {code_bits} bits)."
         )
     return "Bits in, bits out: a float32 code is less of a compression than its size suggests."
@@ -204,6 +335,31 @@ def _call_tied(layer, inputs, shape) -> np.ndarray:
 def _own_weights(layer, dense):
     theirs = {id(w) for w in dense.weights}
     return [w for w in layer.weights if id(w) not in theirs]
+
+
+def _check_tied_gradients(layer, dense, x: np.ndarray, rng) -> None:
+    """Training must reach the tied kernel: d/dW of sum(layer(x) * g) is g.T @ x, and the bias
+    gets g summed over the batch."""
+    import tensorflow as tf
+
+    upstream = rng.normal(size=(len(x), 11)).astype("float32")
+    with tf.GradientTape() as tape:
+        out = call_learner(layer, x, name="layer(x)")
+        loss = tf.reduce_sum(tf.convert_to_tensor(out) * upstream)
+    own = _own_weights(layer, dense)
+    kernel_grad, bias_grad = tape.gradient(loss, [dense.kernel, own[0]])
+    if kernel_grad is None:
+        raise Incorrect(
+            "No gradient reaches the dense layer's kernel through your layer, so training the "
+            "decoder would never update the shared kernel. Use `self.dense.kernel` itself in "
+            "`call` (not a NumPy copy, `.numpy()` or `stop_gradient`)."
+        )
+    require_close(to_numpy(kernel_grad), upstream.T @ x, "The gradient of the tied kernel",
+                  rtol=1e-3, atol=1e-4)
+    if bias_grad is None:
+        raise Incorrect("No gradient reaches your bias: add `self.bias` (the weight) in `call`.")
+    require_close(to_numpy(bias_grad), upstream.sum(axis=0), "The gradient of the bias",
+                  rtol=1e-3, atol=1e-4)
 
 
 def _check_dense_transpose(DenseTranspose) -> str:  # noqa: N803 - the learner's class name
@@ -259,6 +415,7 @@ def _check_dense_transpose(DenseTranspose) -> str:  # noqa: N803 - the learner's
         )
     require_close(out, 1 / (1 + np.exp(-linear)), "The sigmoid layer's output",
                   rtol=1e-4, atol=1e-5)
+    _check_tied_gradients(layer, dense, x, rng)
     model = call_learner(
         lambda: keras.Sequential([keras.Input(shape=(7,)), cls(dense)]),
         name="keras.Sequential([keras.Input(shape=(7,)), DenseTranspose(dense)])",
@@ -267,90 +424,111 @@ def _check_dense_transpose(DenseTranspose) -> str:  # noqa: N803 - the learner's
     return "x @ W.T + b with the dense layer's own kernel: a decoder layer for the price of a bias."
 
 
-# -- exercise 5: a tied autoencoder ----------------------------------------------------------
-def _check_tied_autoencoder(build_tied_autoencoder) -> str:
-    fn = require_function(build_tied_autoencoder, "build_tied_autoencoder")
-    rng = np.random.default_rng(8)
-    for code_size in (16, 4):
-        shown = f"build_tied_autoencoder({code_size})"
-        model = learner_model(fn, code_size, "build_tied_autoencoder", (28, 28),
-                              "an autoencoder takes 28x28 images: `keras.Input(shape=(28, 28))`.")
-        _require_built(model, shown)
-        images = random_images(5, seed=30 + code_size)
-        out = run_model(model, images, "autoencoder(images)")
-        require_array(out, "The reconstructions", shape=(5, 28, 28))
-        require_model(model, shown)
-        encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
-        if encoder is None or decoder is None:
-            raise Incorrect("The autoencoder needs `.encoder` and `.decoder` attributes.")
-        sizes = [N_PIXELS, HIDDEN, code_size]
-        codes = run_model(encoder, images, "autoencoder.encoder(images)")
-        require_array(codes, "The codes", shape=(5, code_size))
-        require_param_count(encoder, f"The encoder of `{shown}`", dense_params(sizes),
-                            f"784 -> {HIDDEN} -> {code_size}")
-        require_dense_stack(encoder, f"the encoder of `{shown}`", sizes, ["relu", None],
-                            images, codes)
-        mine = {id(w) for w in encoder.weights}
-        own = [w for w in decoder.weights if id(w) not in mine]
-        own_shapes = sorted((tuple(w.shape) for w in own), key=len)
-        if any(len(shape) == 2 for shape in own_shapes):
-            raise Incorrect(
-                f"The decoder has kernels of its own (shapes {own_shapes}); a tied decoder "
-                "reuses the encoder's: build it from `course_layers.DenseTranspose(layer, ...)` "
-                "tied to the encoder's Dense layers."
-            )
-        if sorted(own_shapes) != [(128,), (784,)]:
-            raise Incorrect(
-                f"The tied decoder should add two biases, of 128 and 784 values; it adds "
-                f"weights of shapes {own_shapes}."
-            )
-        require_param_count(model, f"`{shown}`", dense_params(sizes) + HIDDEN + N_PIXELS,
-                            "the encoder plus two decoder biases (128 + 784)")
-        hidden_bias, pixel_bias = sorted(own, key=lambda w: w.shape[0])
-        b1 = rng.normal(0, 0.5, HIDDEN).astype("float32")
-        b2 = rng.normal(0, 0.5, N_PIXELS).astype("float32")
-        hidden_bias.assign(b1)
-        pixel_bias.assign(b2)
-        weights = {tuple(w.shape): to_numpy(w) for w in encoder.weights}
-        z = rng.normal(size=(5, code_size)).astype("float32")
-        found = run_model(decoder, z, "autoencoder.decoder(codes)")
-        require_array(found, "The decoded images", shape=(5, 28, 28))
-        hidden = np.maximum(z @ weights[(HIDDEN, code_size)].T + b1, 0.0)
-        expected = 1 / (1 + np.exp(-(hidden @ weights[(N_PIXELS, HIDDEN)].T + b2)))
-        require_close(
-            found.reshape(5, -1), expected,
-            "decoder(z) compared with sigmoid(relu(z @ W_code.T + b1) @ W_hidden.T + b2)",
-            rtol=1e-4, atol=1e-5,
-        )
-    return "An encoder and its mirror image, sharing every kernel: half the parameters."
+# -- exercise 5: an untied autoencoder within a tied one's budget -----------------------------
+def untied_params(hidden: int, code_size: int, n_pixels: int = N_PIXELS) -> int:
+    """Parameters of the untied autoencoder n_pixels -> hidden -> code -> hidden -> n_pixels."""
+    return 2 * (n_pixels + code_size + 1) * hidden + n_pixels + code_size
 
 
-build_decoder = Exercise(
+def _widest(budget: int, code_size: int, n_pixels: int) -> int:
+    return (budget - n_pixels - code_size) // (2 * (n_pixels + code_size + 1))
+
+
+def _width_cases():
+    """(budget, code_size, n_pixels): the lesson's tied budget, a budget met exactly (so < and
+    <= differ), one just below it, another image size (so a hard-coded 784 shows), a large one
+    (so forgetting the biases shows)."""
+    return (
+        (105_520, 32, N_PIXELS),
+        (untied_params(20, 8, 100), 8, 100),
+        (untied_params(20, 8, 100) - 1, 8, 100),
+        (50_000, 2, N_PIXELS),
+        (30_000, 16, 300),
+        (2_000_000, 32, N_PIXELS),  # a budget where forgetting the biases shows
+    )
+
+
+def _width_mistakes():
+    """(wrong rule, advice) for the usual mistakes; a rule is recognised when it matches the
+    learner's answer in every case."""
+    return (
+        (lambda b, k, n: b // (2 * (n + k)),
+         "that width forgets the biases: every Dense layer has one bias per unit, "
+         "(n_in + 1) * n_out parameters."),
+        (lambda b, k, n: _widest(b, k, N_PIXELS),
+         "that is the answer for 784 pixels: use the n_pixels argument, not a hard-coded 784."),
+        (lambda b, k, n: (b - n - k) // (n + k + 2),
+         "that is the width of a TIED autoencoder (the decoder adds only biases); the untied "
+         "one learns two kernels per layer pair: n -> h and h -> n."),
+        (lambda b, k, n: round((b - n - k) / (2 * (n + k + 1))),
+         "rounding to the nearest width can go over the budget: round down."),
+    )
+
+
+def _check_untied_width(widest_hidden) -> str:
+    fn = require_function(widest_hidden, "widest_hidden")
+    answers = []
+    for budget, code_size, n_pixels in _width_cases():
+        shown = f"widest_hidden({budget}, {code_size}, n_pixels={n_pixels})"
+        out = call_learner(fn, budget, code_size, n_pixels=n_pixels, name=shown)
+        found = require_number(out, f"`{shown}`")
+        if found != int(found):
+            raise Incorrect(f"`{shown}` gave {found:g}: a layer has a whole number of units. "
+                            "Round down, e.g. with //.")
+        answers.append((shown, int(found), budget, code_size, n_pixels))
+    wrong = [a for a in answers if a[1] != _widest(*a[2:])]
+    if not wrong:
+        return ("Same budget, two designs: the untied autoencoder can afford only half the "
+                "hidden width of the tied one.")
+    shown, found, budget, k, n = wrong[0]
+    expected = _widest(budget, k, n)
+    prefix = f"`{shown}` gave {found}; expected {expected}:"
+    for rule, advice in _width_mistakes():
+        if all(rule(*a[2:]) == a[1] for a in answers):
+            raise Incorrect(f"{prefix} {advice}")
+    if found > expected:
+        raise Incorrect(f"{prefix} a width of {found} has {untied_params(found, k, n):,} "
+                        "parameters, over the budget. Take the largest width whose count stays "
+                        "at most the budget.")
+    if found == expected - 1:
+        raise Incorrect(f"{prefix} one unit narrower than needed: a width of {expected} has "
+                        f"{untied_params(expected, k, n):,} parameters, which is within the "
+                        "budget (at most, not strictly below).")
+    raise Incorrect(
+        f"{prefix} count the parameters of the four Dense layers of {n} -> h -> {k} -> h -> "
+        f"{n}, (n_in + 1) * n_out each, and take the largest h whose total stays within the "
+        "budget."
+    )
+
+
+# -- the exercises ---------------------------------------------------------------------------
+mean_image_mse = Exercise(
     lesson=LESSON,
-    name="build_decoder",
-    title="a decoder code_size -> 128 -> 784 -> 28x28",
-    checker=_check_build_decoder,
+    name="mean_image_mse",
+    title="the mean-image baseline on held-out images",
+    checker=_check_mean_image_mse,
     hints=[
-        "Mirror the encoder: Input of shape (code_size,), Dense(128) with ReLU, Dense(784), "
-        "then Reshape((28, 28)).",
-        "Pixels are in [0, 1]: the 784-unit layer needs `activation='sigmoid'`.",
-        "`keras.Sequential([keras.Input(shape=(code_size,)), keras.layers.Dense(128, "
-        "activation='relu'), keras.layers.Dense(784, activation='sigmoid'), "
-        "keras.layers.Reshape((28, 28))])`",
+        "The lazy 'autoencoder' outputs the same image for every input: the mean of the "
+        "TRAINING images, one value per pixel. Score it on the held-out images.",
+        "`x_train.mean(axis=0)` has the shape of one image; subtracting it from `x_eval` "
+        "broadcasts over the held-out images.",
+        "`return float(np.mean((x_eval - x_train.mean(axis=0)) ** 2))`",
     ],
 )
 
-compose_autoencoder = Exercise(
+output_activation = Exercise(
     lesson=LESSON,
-    name="compose_autoencoder",
-    title="one keras.Model from an encoder and a decoder",
-    checker=_check_compose_autoencoder,
+    name="output_activation",
+    title="choose the decoder's output activation by measuring",
+    checker=_check_output_activation,
     hints=[
-        "With the functional API: an Input of shape (28, 28), pass it through the encoder, "
-        "then the decoder, and make a `keras.Model(inputs, outputs)`.",
-        "Then attach the parts: `autoencoder.encoder = encoder` and the same for the decoder.",
-        "`inputs = keras.Input(shape=(28, 28))`, `autoencoder = keras.Model(inputs, "
-        "decoder(encoder(inputs)))`, set `.encoder`/`.decoder`, `return autoencoder`",
+        "In `measure`, reconstruct the x_val you were given (`model.predict(x_val, verbose=0)`) "
+        "and average the squared differences over images and pixels. The share outside [0, 1] "
+        "is the mean of a boolean array: `np.mean((r < 0) | (r > 1))`.",
+        "In `choose_activation`, first keep only the activations whose share outside [0, 1] is "
+        "0, then take the one with the lowest validation MSE.",
+        "`valid = [a for a, (mse, out) in results.items() if out == 0]` then "
+        "`return min(valid, key=lambda a: results[a][0])`",
     ],
 )
 
@@ -384,22 +562,19 @@ dense_transpose = Exercise(
     ],
 )
 
-tied_autoencoder = Exercise(
+untied_width = Exercise(
     lesson=LESSON,
-    name="tied_autoencoder",
-    title="an autoencoder whose decoder reuses the encoder's kernels",
-    checker=_check_tied_autoencoder,
+    name="untied_width",
+    title="the widest untied autoencoder within a parameter budget",
+    checker=_check_untied_width,
     hints=[
-        "Build the encoder first (784 -> 128 -> code_size), then a decoder made of two "
-        "`course_layers.DenseTranspose` layers tied to the encoder's Dense layers, last "
-        "one first.",
-        "`encoder.layers` lists Flatten and the two Dense layers; the decoder is "
-        "`DenseTranspose(code_layer, activation='relu')`, "
-        "`DenseTranspose(hidden_layer, activation='sigmoid')`, `Reshape((28, 28))`.",
-        "Wrap the two parts with `Autoencoder(encoder, decoder)` from `course_utils.models` "
-        "(or the functional API plus `.encoder`/`.decoder`) and build it on (None, 28, 28).",
+        "Count the four Dense layers of n -> h -> k -> h -> n: each has (n_in + 1) * n_out "
+        "parameters. The count grows with h, so find the largest h that stays within budget.",
+        "Either loop `h = 0; while count(h + 1) <= budget: h += 1`, or solve "
+        "count(h) <= budget for h and round down.",
+        "`return (budget - n_pixels - code_size) // (2 * (n_pixels + code_size + 1))`",
     ],
 )
 
-EXERCISES = (build_decoder, compose_autoencoder, compression_ratio, dense_transpose,
-             tied_autoencoder)
+EXERCISES = (mean_image_mse, output_activation, compression_ratio, dense_transpose,
+             untied_width)
