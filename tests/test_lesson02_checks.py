@@ -185,6 +185,17 @@ class NotTransposed(Tied):
         return keras.ops.matmul(inputs, self.dense.kernel)
 
 
+class FrozenBias(Tied):
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.dense.kernel.shape[0],), initializer="zeros",
+                                    trainable=False)
+
+
+class BiasPerOutput(Tied):
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.dense.kernel.shape[1],), initializer="zeros")
+
+
 class StopGradient(Tied):
     def product(self, inputs):
         kernel = keras.ops.stop_gradient(self.dense.kernel)
@@ -217,6 +228,8 @@ class Stub(keras.layers.Layer):
         (NoActivation, Outcome.INCORRECT, "still linear"),
         (NotTransposed, Outcome.RAISED, "Error"),
         (StopGradient, Outcome.INCORRECT, "No gradient reaches the dense layer's kernel"),
+        (FrozenBias, Outcome.INCORRECT, "exactly one trainable weight"),
+        (BiasPerOutput, Outcome.RAISED, "Error"),
         (ConstantBias, Outcome.INCORRECT, "No gradient reaches your bias"),
         (Stub, Outcome.NOT_ATTEMPTED, "returns None"),
         (lambda dense, activation=None: keras.layers.Dense(11), Outcome.INCORRECT,
