@@ -227,6 +227,13 @@ class UnflattenedEncoder(keras.Model):
         # Article B's sizes, 784 -> 128 -> 32
         (lambda: _encoder(_dense(128, "relu"), _dense(32, "relu")), Outcome.INCORRECT,
          "784 -> 64 -> 32, has 52,320"),
+        # biases forgotten
+        (lambda: _encoder(keras.layers.Dense(64, activation="relu", use_bias=False),
+                          keras.layers.Dense(32, activation="relu", use_bias=False)),
+         Outcome.INCORRECT, "has 52,224 parameters"),
+        # Flatten too late: the first Dense still reads rows of 28 pixels
+        (lambda: _encoder(_dense(64, "relu"), keras.layers.Flatten(), _dense(32, "relu"),
+                          flatten=False), Outcome.INCORRECT, "parameters"),
         # the old course exercise, 784 -> 128 -> 64 -> 32
         (lambda: _encoder(_dense(128, "relu"), _dense(64, "relu"), _dense(32, "relu")),
          Outcome.INCORRECT, "parameters"),
