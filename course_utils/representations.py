@@ -8,6 +8,10 @@ Three questions come back in lessons 04 (linear AEs and PCA), 09 (stability) and
 - Do two codes of the same examples carry the same information, up to a rotation and a
   scale?  :func:`linear_cka`, and unit by unit: :func:`unit_correlations`
 
+and the reference they are compared with, PCA computed one way only: the eigendecomposition of
+the centred data's scatter matrix, i.e. its SVD (:func:`fit_pca`), with held-out reconstruction
+errors for every number of components (:func:`pca_reconstruction_mse`).
+
 Directions are the *columns* of a matrix (e.g. decoder columns or principal components as
 columns, shape ``(n_pixels, k)``); codes are ``(n_examples, n_units)``. Everything is NumPy in,
 NumPy out, computed in float64.
@@ -126,3 +130,60 @@ def unit_correlations(x, y) -> np.ndarray:
     if np.any(norms == 0):
         raise ValueError("A unit that is constant over the examples has no correlation.")
     return np.abs((x * y).sum(axis=0) / norms)
+
+
+class PCAFit(NamedTuple):
+    """PCA of a data matrix: its ``mean`` (d,), the principal directions as the *columns* of
+    ``components`` (d, r), by decreasing variance, and the ``variances`` (r,) along them (with
+    n - 1 in the denominator, as scikit-learn's ``explained_variance_``)."""
+
+    mean: np.ndarray
+    components: np.ndarray
+    variances: np.ndarray
+
+
+def fit_pca(x) -> PCAFit:
+    """PCA of ``x`` (n, d): the eigendecomposition of ``Xc^T Xc``, with ``Xc = x - mean``.
+
+    That is the SVD of the centred data by another route: with ``Xc = U S V^T``, the
+    eigenvectors of ``Xc^T Xc`` are the right singular vectors (the principal directions) and the
+    eigenvalues are ``S^2``; the variances are ``S^2 / (n - 1)``. The same computation as
+    scikit-learn's ``PCA(svd_solver="covariance_eigh")`` (and the same components as
+    ``svd_solver="full"``), done once for all components, so the first ``k`` columns give PCA
+    with ``k`` components. It keeps ``min(n, d)`` components, in float64; each direction's sign
+    is fixed so that its largest-magnitude entry is positive.
+    """
+    x = _matrix(x, "x")
+    if len(x) < 2:
+        raise ValueError("PCA needs at least two examples (rows).")
+    mean = x.mean(axis=0)
+    centred = x - mean
+    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)   # ascending
+    keep = min(x.shape)
+    order = np.argsort(eigenvalues)[::-1][:keep]
+    components = eigenvectors[:, order]
+    signs = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(keep)])
+    components = components * np.where(signs == 0, 1.0, signs)
+    variances = np.maximum(eigenvalues[order], 0.0) / (len(x) - 1)
+    return PCAFit(mean=mean, components=components, variances=variances)
+
+
+def pca_reconstruction_mse(fit: PCAFit, x, ks=None) -> np.ndarray:
+    """Mean squared error per value of reconstructing ``x`` with the first ``k`` components of
+    ``fit``, for each ``k`` in ``ks`` (default: 1, 2, ..., all components).
+
+    ``x`` is centred with ``fit.mean`` (the mean of the data PCA was fitted on, never the mean
+    of ``x`` itself), so for held-out ``x`` this is an honest held-out error. Uses that the
+    components are orthonormal: the error with ``k`` components is the squared norm of ``x``
+    minus the squared lengths of its first ``k`` projections.
+    """
+    x = _matrix(x, "x")
+    if x.shape[1] != len(fit.mean):
+        raise ValueError(f"x has {x.shape[1]} columns; the PCA was fitted on {len(fit.mean)}.")
+    r = fit.components.shape[1]
+    ks = np.arange(1, r + 1) if ks is None else np.asarray(ks, dtype=int).reshape(-1)
+    if ks.size and (ks.min() < 0 or ks.max() > r):
+        raise ValueError(f"Every k must lie between 0 and {r} (the number of components).")
+    centred = x - fit.mean
+    kept = np.concatenate([[0.0], np.cumsum(np.sum((centred @ fit.components) ** 2, axis=0))])
+    return np.maximum(np.sum(centred ** 2) - kept[ks], 0.0) / centred.size

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
 
 from course_utils.checks import Outcome
 from course_utils.checks import lesson04 as checks
@@ -15,6 +16,7 @@ def _outcome(exercise, *answers):
 def _assert_incorrect(feedback, phrase: str):
     assert feedback.outcome is Outcome.INCORRECT, feedback
     assert phrase in feedback.message, feedback.message
+    assert "not quite yet" in str(feedback).lower(), str(feedback)
 
 
 # -- centre_data --------------------------------------------------------------------------------
@@ -42,9 +44,12 @@ def test_centre_data_reference_is_correct():
         (lambda a, b: (a - a.mean(axis=0), b - a.mean(axis=0)), "Flatten"),
         (lambda a, b: (_flat(a) - _flat(a).mean(axis=0), _flat(b)), "test set was not centred"),
         (lambda a, b: _flat(a) - _flat(a).mean(axis=0), "two arrays"),
+        (lambda a, b: (_flat(a) - np.concatenate([_flat(a), _flat(b)]).mean(axis=0),
+                       _flat(b) - np.concatenate([_flat(a), _flat(b)]).mean(axis=0)),
+         "training and test images together"),
     ],
     ids=["test-own-mean", "scalar-mean", "per-image-mean", "not-flattened", "test-not-centred",
-         "one-array"],
+         "one-array", "combined-mean"],
 )
 def test_centre_data_mistakes(answer, phrase):
     _assert_incorrect(_outcome(checks.centre_data, answer), phrase)
@@ -78,6 +83,7 @@ def test_largest_principal_angle_reference_and_scipy_are_correct():
     assert _outcome(checks.largest_principal_angle, via_scipy).outcome is Outcome.CORRECT
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in arccos")
 @pytest.mark.parametrize(
     ("answer", "phrase"),
     [
@@ -86,8 +92,13 @@ def test_largest_principal_angle_reference_and_scipy_are_correct():
         (lambda a, b: np.degrees(np.arccos(np.clip(
             np.linalg.svd(a.T @ b, compute_uv=False).min(), -1, 1))), "orthonormal"),
         (lambda a, b: np.degrees(subspace_angles(a, b)), "single number"),
+        (lambda a, b: np.degrees(np.arccos(np.linalg.svd(
+            np.linalg.qr(a)[0].T @ np.linalg.qr(b)[0], compute_uv=False).min())), "clip"),
+        (lambda a, b: np.degrees(np.arccos(np.clip(np.linalg.svd(
+            np.linalg.qr(a)[0].T @ b, compute_uv=False).min(), -1, 1))), "orthonormal"),
     ],
-    ids=["radians", "smallest", "not-orthonormalised", "all-angles"],
+    ids=["radians", "smallest", "not-orthonormalised", "all-angles", "unclipped",
+         "only-a-orthonormalised"],
 )
 def test_largest_principal_angle_mistakes(answer, phrase):
     _assert_incorrect(_outcome(checks.largest_principal_angle, answer), phrase)
@@ -109,12 +120,20 @@ def test_rotate_autoencoder_reference_is_correct():
         (lambda w_enc, w_dec, r: (w_enc @ r.T, r @ w_dec), "instead of `r`"),
         (lambda w_enc, w_dec, r: (w_enc @ r, w_dec), "reconstructions changed"),
         (lambda w_enc, w_dec, r: (w_dec, w_enc), "shape"),
+        (lambda w_enc, w_dec, r: (w_enc @ r, r.T @ w_dec) if len(r) == 4 else (w_enc, w_dec),
+         "did not change"),
     ],
     ids=["decoder-rotated-again", "unchanged", "transposed-rotation", "decoder-untouched",
-         "swapped"],
+         "swapped", "only-first-size"],
 )
 def test_rotate_autoencoder_mistakes(answer, phrase):
     _assert_incorrect(_outcome(checks.rotate_autoencoder, answer), phrase)
+
+
+def test_rotate_autoencoder_cases_tell_r_from_its_transpose():
+    for _, _, _, r in checks._rotation_cases():
+        assert np.allclose(r @ r.T, np.eye(len(r))) and not np.allclose(r, r.T)
+    assert np.linalg.det(checks._rotation_cases()[1][3]) == pytest.approx(-1.0)
 
 
 def test_rotate_autoencoder_learner_error_is_reported():
@@ -154,11 +173,225 @@ def _mean_unit_correlation(x, y):
     return np.mean([abs(np.corrcoef(x[:, i], y[:, i])[0, 1]) for i in range(k)])
 
 
+def _row_centred(x, y):
+    return _uncentred(x - x.mean(axis=1, keepdims=True), y - y.mean(axis=1, keepdims=True))
+
+
+def _spectral(x, y):
+    x, y = x - x.mean(axis=0), y - y.mean(axis=0)
+    spectral = lambda m: np.linalg.norm(m, 2)  # noqa: E731
+    return spectral(y.T @ x) ** 2 / (spectral(x.T @ x) * spectral(y.T @ y))
+
+
+def _only_x_centred(x, y):
+    return _uncentred(x - x.mean(axis=0), y)
+
+
 @pytest.mark.parametrize(
     ("answer", "phrase"),
     [(_uncentred, "Centre each column"), (_unsquared, "Square the numerator"),
-     (_mean_unit_correlation, "Frobenius")],
-    ids=["uncentred", "unsquared", "unit-correlation"],
+     (_mean_unit_correlation, "Frobenius"), (_row_centred, "centred each row"),
+     (_spectral, "spectral norm"), (_only_x_centred, "*both* codes")],
+    ids=["uncentred", "unsquared", "unit-correlation", "row-centred", "spectral-norm",
+         "one-side-centred"],
 )
 def test_linear_cka_mistakes(answer, phrase):
     _assert_incorrect(_outcome(checks.linear_cka, answer), phrase)
+
+
+def test_linear_cka_asymmetric_answer_is_caught():
+    def asymmetric(x, y):
+        return cka_reference(x, y) if x.shape[1] == 6 else 0.5
+
+    _assert_incorrect(_outcome(checks.linear_cka, asymmetric), "symmetric")
+
+
+# -- variance_rule_k ------------------------------------------------------------------------------
+def variance_reference(x_fit, fraction):
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    ratio = np.cumsum(s ** 2) / np.sum(s ** 2)
+    return int(np.argmax(ratio >= fraction)) + 1
+
+
+def variance_with_sklearn(x_fit, fraction):
+    return PCA(n_components=fraction, svd_solver="full").fit(x_fit).n_components_
+
+
+@pytest.mark.parametrize("answer", [variance_reference, variance_with_sklearn],
+                         ids=["svd", "sklearn"])
+def test_variance_rule_k_references_are_correct(answer):
+    assert _outcome(checks.variance_rule_k, answer).outcome is Outcome.CORRECT
+
+
+def _variance_unsquared(x_fit, fraction):
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    return int(np.argmax(np.cumsum(s) / np.sum(s) >= fraction)) + 1
+
+
+def _variance_uncentred(x_fit, fraction):
+    s = np.linalg.svd(x_fit, compute_uv=False)
+    return int(np.argmax(np.cumsum(s ** 2) / np.sum(s ** 2) >= fraction)) + 1
+
+
+def _variance_index(x_fit, fraction):
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    return int(np.argmax(np.cumsum(s ** 2) / np.sum(s ** 2) >= fraction))   # an index
+
+
+def _variance_pixels(x_fit, fraction):
+    v = np.sort(x_fit.var(axis=0))[::-1]
+    return int(np.argmax(np.cumsum(v) / v.sum() >= fraction)) + 1
+
+
+def _variance_ratio_last_below(x_fit, fraction):
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    ratio = np.cumsum(s ** 2) / np.sum(s ** 2)
+    return int(np.sum(ratio < fraction))   # the last k below the fraction
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [(_variance_unsquared, "singular value squared"), (_variance_uncentred, "uncentred"),
+     (_variance_index, "counted from 1"), (_variance_pixels, "single pixels"),
+     (_variance_ratio_last_below, "counted from 1"),
+     (lambda x, f: variance_reference(x, f) + (f == 0.75), "the smallest k that reaches it"),
+     (lambda x, f: f * min(x.shape), "whole number"),
+     (lambda x, f: np.cumsum(np.linalg.svd(x, compute_uv=False)), "single number")],
+    ids=["unsquared", "uncentred", "index-not-count", "pixel-variances", "last-below",
+         "one-case-off", "not-integer", "the-curve"],
+)
+def test_variance_rule_k_mistakes(answer, phrase):
+    _assert_incorrect(_outcome(checks.variance_rule_k, answer), phrase)
+
+
+def test_variance_rule_k_stub_is_not_attempted():
+    assert _outcome(checks.variance_rule_k, lambda x, f: None).outcome is Outcome.NOT_ATTEMPTED
+
+
+# -- smallest_k_for_target ------------------------------------------------------------------------
+def target_reference(x_fit, x_val, target):
+    mean = x_fit.mean(axis=0)
+    vt = np.linalg.svd(x_fit - mean, full_matrices=False)[2]
+    centred = x_val - mean
+    for k in range(1, len(vt) + 1):
+        u = vt[:k].T
+        if np.mean((centred @ u @ u.T - centred) ** 2) <= target:
+            return k
+    return None
+
+
+def target_with_sklearn(x_fit, x_val, target):
+    for k in range(1, min(x_fit.shape) + 1):
+        pca = PCA(n_components=k, svd_solver="full").fit(x_fit)
+        if np.mean((pca.inverse_transform(pca.transform(x_val)) - x_val) ** 2) <= target:
+            return k
+    return None
+
+
+@pytest.mark.parametrize("answer", [target_reference, target_with_sklearn],
+                         ids=["svd", "sklearn"])
+def test_smallest_k_for_target_references_are_correct(answer):
+    assert _outcome(checks.smallest_k_for_target, answer).outcome is Outcome.CORRECT
+
+
+def _target_training_error(x_fit, x_val, target):
+    return target_reference(x_fit, x_fit, target)
+
+
+def _target_own_mean(x_fit, x_val, target):
+    shift = x_val.mean(axis=0) - x_fit.mean(axis=0)   # as if centred with its own mean
+    return target_reference(x_fit, x_val - shift, target)
+
+
+def _target_fit_on_val(x_fit, x_val, target):
+    return target_reference(x_val, x_val, target)
+
+
+def _target_fit_on_both(x_fit, x_val, target):
+    return target_reference(np.concatenate([x_fit, x_val]), x_val, target)
+
+
+def _target_uncentred(x_fit, x_val, target):
+    vt = np.linalg.svd(x_fit, full_matrices=False)[2]
+    for k in range(1, len(vt) + 1):
+        if np.mean((x_val @ vt[:k].T @ vt[:k] - x_val) ** 2) <= target:
+            return k
+    return None
+
+
+def _target_val_not_centred(x_fit, x_val, target):
+    vt = np.linalg.svd(x_fit - x_fit.mean(axis=0), full_matrices=False)[2]
+    for k in range(1, len(vt) + 1):
+        if np.mean((x_val @ vt[:k].T @ vt[:k] - x_val) ** 2) <= target:
+            return k
+    return len(vt)
+
+
+def _target_index(x_fit, x_val, target):
+    return target_reference(x_fit, x_val, target) - 1
+
+
+def _target_sum_per_image(x_fit, x_val, target):
+    mean = x_fit.mean(axis=0)
+    vt = np.linalg.svd(x_fit - mean, full_matrices=False)[2]
+    centred = x_val - mean
+    for k in range(1, len(vt) + 1):
+        error = np.mean(np.sum((centred @ vt[:k].T @ vt[:k] - centred) ** 2, axis=1))
+        if error <= target:
+            return k
+    return None
+
+
+def _target_variance_rule(x_fit, x_val, target):
+    # Explained variance in disguise: the error on x_fit from the discarded variances.
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    discarded = (np.sum(s ** 2) - np.cumsum(s ** 2)) / x_fit.size
+    return int(np.argmax(discarded <= target)) + 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [(_target_training_error, "error on `x_fit`"), (_target_own_mean, "its own mean"),
+     (_target_fit_on_val, "PCA fitted on `x_val`"),
+     (_target_fit_on_both, "`x_fit` and `x_val` together"),
+     (_target_uncentred, "uncentred"), (_target_val_not_centred, "without subtracting"),
+     (_target_index, "counted from 1"), (_target_variance_rule, "error on `x_fit`")],
+    ids=["training-error", "val-own-mean", "fit-on-val", "fit-on-both", "uncentred",
+         "val-not-centred", "index-not-count", "variance-rule"],
+)
+def test_smallest_k_for_target_mistakes(answer, phrase):
+    _assert_incorrect(_outcome(checks.smallest_k_for_target, answer), phrase)
+
+
+def test_smallest_k_for_target_sum_and_stub():
+    _assert_incorrect(_outcome(checks.smallest_k_for_target, _target_sum_per_image),
+                      "summed over each image")
+
+    def none_when_not_reached(x_fit, x_val, target):
+        # Right on data set 1, None on the others (as a loop that never meets the target).
+        return target_reference(x_fit, x_val, target) if len(x_val) == 25 else None
+
+    feedback = _outcome(checks.smallest_k_for_target, none_when_not_reached)
+    _assert_incorrect(feedback, "not a sum per image")
+    assert _outcome(checks.smallest_k_for_target,
+                    lambda f, v, t: None).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_smallest_k_for_target_other_mistakes_get_the_numbers():
+    # Wrong in one data set only: the message gives the validation error and the target.
+    def one_off(x_fit, x_val, target):
+        k = target_reference(x_fit, x_val, target)
+        return k + 2 if target == 0.015 else k
+
+    feedback = _outcome(checks.smallest_k_for_target, one_off)
+    _assert_incorrect(feedback, "at most the target")
+
+
+def test_smallest_k_for_target_cases_have_margins():
+    # Every expected k is far from the target on both sides, so rounding cannot flip it.
+    from course_utils.representations import fit_pca, pca_reconstruction_mse
+
+    for x_fit, x_val, target in checks._target_cases():
+        errors = pca_reconstruction_mse(fit_pca(x_fit), x_val)
+        k = target_reference(x_fit, x_val, target)
+        assert errors[k - 1] < 0.95 * target < target / 0.95 < errors[k - 2]

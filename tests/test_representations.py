@@ -7,8 +7,10 @@ from scipy.stats import ortho_group
 
 from course_utils.representations import (
     abs_cosine_matrix,
+    fit_pca,
     linear_cka,
     matched_cosines,
+    pca_reconstruction_mse,
     principal_angles_deg,
     unit_correlations,
 )
@@ -108,3 +110,38 @@ def test_unit_correlations():
     assert np.allclose(unit_correlations(x, np.roll(x, -1, axis=1)), expected)
     with pytest.raises(ValueError, match="same number of units"):
         unit_correlations(x, x[:, :2])
+
+
+def test_fit_pca_matches_scikit_learn_full_solver():
+    from sklearn.decomposition import PCA
+
+    x = RNG.normal(size=(120, 10)) * np.linspace(3.0, 0.2, 10) + 4.0
+    fit = fit_pca(x)
+    reference = PCA(svd_solver="full").fit(x)
+    assert np.allclose(fit.mean, reference.mean_)
+    assert np.allclose(fit.variances, reference.explained_variance_)
+    # Same directions up to sign; each sign fixed by the largest-magnitude entry.
+    assert np.allclose(np.abs(np.sum(fit.components * reference.components_.T, axis=0)), 1.0)
+    largest = fit.components[np.argmax(np.abs(fit.components), axis=0), np.arange(10)]
+    assert np.all(largest > 0)
+
+
+def test_pca_reconstruction_mse_equals_explicit_reconstruction():
+    x_fit = RNG.normal(size=(80, 12)) * np.linspace(2.0, 0.1, 12) + 1.0
+    x_held_out = RNG.normal(size=(30, 12)) * np.linspace(2.0, 0.1, 12) + 1.5
+    fit = fit_pca(x_fit)
+    errors = pca_reconstruction_mse(fit, x_held_out)
+    assert errors.shape == (12,)
+    for k in (1, 5, 12):
+        u = fit.components[:, :k]
+        centred = x_held_out - fit.mean  # the fit's mean, not the held-out data's own
+        explicit = np.mean((centred @ u @ u.T - centred) ** 2)
+        assert errors[k - 1] == pytest.approx(explicit, rel=1e-9, abs=1e-12)
+    assert errors[-1] == pytest.approx(0.0, abs=1e-12)  # all components: exact
+    assert np.all(np.diff(errors) <= 1e-12)
+    assert pca_reconstruction_mse(fit, x_held_out, ks=[0])[0] == pytest.approx(
+        np.mean((x_held_out - fit.mean) ** 2))
+    with pytest.raises(ValueError, match="between 0 and 12"):
+        pca_reconstruction_mse(fit, x_held_out, ks=[13])
+    with pytest.raises(ValueError, match="columns"):
+        pca_reconstruction_mse(fit, x_held_out[:, :5])
