@@ -1,10 +1,11 @@
-"""Training an autoencoder by hand: the five steps of gradient descent, and an epoch loop.
+"""Training an autoencoder: the five steps of gradient descent by hand, an epoch loop, and fit.
 
 Lesson 03 writes this code out cell by cell; later lessons and ``benchmarks/training_speed.py``
 import it from here so that every hand-written loop in the course is the same one.
 
     >>> step = make_train_step(model, keras.optimizers.Adam(1e-3))
-    >>> history = fit_by_hand(model, step, x_train, epochs=20, batch_size=64, x_val=x_test)
+    >>> history = fit_by_hand(model, step, x_train, epochs=20, batch_size=64, x_val=x_val)
+    >>> history = fit_autoencoder(model, keras.optimizers.Adam(1e-3), x_train, epochs=12)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def make_train_step(
         with tf.GradientTape() as tape:
             code = model.encoder(x, training=True)  # 1. encode
             x_hat = model.decoder(code, training=True)  # 2. decode
-            loss = loss_fn(x, x_hat)  # 3. reconstruction error ||x - x_hat||^2
+            loss = loss_fn(x, x_hat)  # 3. reconstruction error (the MSE by default)
             penalty = sum(model.losses) if model.losses else 0.0
             objective = loss + penalty
         grads = tape.gradient(objective, model.trainable_variables)  # 4. gradients
@@ -92,3 +93,46 @@ def fit_by_hand(
             break
     bar.close()
     return history
+
+
+def reconstruction_mse(model: keras.Model, images: np.ndarray) -> float:
+    """The MSE of ``model``'s reconstructions of ``images``, over every pixel of every image.
+
+    Calls the model on the whole batch at once, which is quicker than ``model.predict`` for the
+    few thousand small images of the course.
+    """
+    x_hat = keras.ops.convert_to_numpy(model(images, training=False))
+    return float(np.mean((np.asarray(images, dtype=np.float32) - x_hat.reshape(np.shape(images)))
+                         ** 2))
+
+
+def fit_autoencoder(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    x: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    loss="mse",
+    val: np.ndarray | None = None,
+    callbacks: list | tuple = (),
+    description: str = "training",
+    steps_per_execution: int = 32,
+) -> dict[str, list[float]]:
+    """Compile and fit an autoencoder on ``x -> x``; returns the History's dict.
+
+    One progress bar over epochs (``EpochProgress``), and training stops at once if the loss
+    becomes NaN or infinite (``TerminateOnNaN``). ``steps_per_execution`` runs that many batches
+    per call into the compiled graph, which removes most of ``fit``'s fixed cost per batch; the
+    progress bar counts epochs, so it hides nothing. ``val`` (validation images) adds
+    ``val_loss`` to the history.
+    """
+    from .progress import EpochProgress
+
+    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=steps_per_execution)
+    history = model.fit(
+        x, x, epochs=epochs, batch_size=batch_size, verbose=0,
+        validation_data=None if val is None else (val, val),
+        callbacks=[EpochProgress(description), keras.callbacks.TerminateOnNaN(), *callbacks],
+    )
+    return history.history

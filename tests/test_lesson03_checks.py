@@ -5,11 +5,11 @@ import math
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from course_utils.checks import Outcome
 from course_utils.checks import lesson03 as checks
 from course_utils.models import dense_autoencoder
+from course_utils.training import fit_autoencoder, reconstruction_mse
 
 
 def _outcome(exercise, *answer):
@@ -60,82 +60,41 @@ def test_sse_per_image(answer, outcome, words):
     _assert(_outcome(checks.sse_per_image, answer), outcome, words)
 
 
-# -- train_step ------------------------------------------------------------------------------
-def reference_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        x_hat = model.decoder(model.encoder(x, training=True), training=True)
-        loss = keras.ops.mean(keras.ops.square(x - x_hat))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-    return loss
+# -- smallest_width --------------------------------------------------------------------------
+def _sweep(*, order=sorted, code=16, check_target=True, fit=True, frozen=False):
+    """A capacity sweep with one realistic mistake switched on."""
 
+    def smallest_width(widths, x_fit, x_val, target):
+        for width in order(widths):
+            model = dense_autoencoder(code, hidden=(width,))
+            if frozen:
+                model.encoder.trainable = False
+            if fit:
+                fit_autoencoder(model, keras.optimizers.Adam(1e-2), x_fit, epochs=4,
+                                batch_size=32)
+            if not check_target or reconstruction_mse(model, x_val) <= target:
+                return model
+        return model
 
-def keras_loss_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        loss = keras.losses.MeanSquaredError()(x, model(x, training=True))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-    return loss
-
-
-def summed_loss_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        loss = keras.ops.sum(keras.ops.square(x - model(x, training=True))) / len(x)
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-    return loss
-
-
-def no_update_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(x - model(x, training=True)))
-    tape.gradient(loss, model.trainable_variables)
-    return loss
-
-
-def encoder_only_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(x - model(x, training=True)))
-    variables = model.encoder.trainable_variables
-    grads = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(grads, variables, strict=True))
-    return loss
-
-
-def uphill_step(model, optimizer, x):
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(x - model(x, training=True)))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip([-g for g in grads], model.trainable_variables, strict=True))
-    return loss
-
-
-def no_return_step(model, optimizer, x):
-    reference_step(model, optimizer, x)
-
-
-def loss_after_step(model, optimizer, x):
-    reference_step(model, optimizer, x)
-    return keras.ops.mean(keras.ops.square(x - model(x)))
+    return smallest_width
 
 
 @pytest.mark.parametrize(
     ("answer", "outcome", "words"),
     [
-        (reference_step, Outcome.CORRECT, "matches SGD"),
-        (tf.function(reference_step), Outcome.CORRECT, "matches SGD"),
-        (keras_loss_step, Outcome.CORRECT, "matches SGD"),
-        (summed_loss_step, Outcome.INCORRECT, "times the size"),
-        (no_update_step, Outcome.INCORRECT, "apply_gradients"),
-        (encoder_only_step, Outcome.INCORRECT, "only the encoder"),
-        (uphill_step, Outcome.INCORRECT, "uphill"),
-        (no_return_step, Outcome.INCORRECT, "return the loss"),
-        (loss_after_step, Outcome.INCORRECT, "before the update"),
-        (lambda model, optimizer, x: None, Outcome.NOT_ATTEMPTED, "stub"),
+        (_sweep(), Outcome.CORRECT, "narrowest"),
+        (_sweep(order=list), Outcome.INCORRECT, "narrower one does too"),  # widths unsorted
+        (_sweep(check_target=False), Outcome.INCORRECT, "above the target"),  # first width
+        (_sweep(fit=False), Outcome.INCORRECT, "did you call fit"),
+        (_sweep(frozen=True, check_target=False), Outcome.INCORRECT, "frozen"),
+        (_sweep(code=32, fit=False), Outcome.INCORRECT, "a code of 16"),
+        (lambda widths, x_fit, x_val, target: dense_autoencoder(16, hidden=(64,)),
+         Outcome.INCORRECT, "not one of the widths"),
+        (lambda widths, x_fit, x_val, target: None, Outcome.NOT_ATTEMPTED, "stub"),
     ],
 )
-def test_train_step(answer, outcome, words):
-    _assert(_outcome(checks.train_step, answer), outcome, words)
+def test_smallest_width(answer, outcome, words):
+    _assert(_outcome(checks.smallest_width, answer), outcome, words)
 
 
 # -- compression_ratio -----------------------------------------------------------------------
@@ -150,6 +109,8 @@ def test_train_step(answer, outcome, words):
         (lambda e: math.prod(e.input_shape[1:]) // math.prod(e.output_shape[1:]),
          Outcome.INCORRECT, "not `//`"),
         (lambda e: e.input_shape[1] / e.output_shape[1], Outcome.INCORRECT, "784"),
+        (lambda e: 784 / math.prod(e.output_shape[1:]), Outcome.INCORRECT,
+         "instead of writing 784"),
     ],
 )
 def test_compression_ratio(answer, outcome, words):
@@ -184,19 +145,45 @@ def _fit(optimizer, batch_size):
 
 
 def test_quick_fit_reference_passes():
-    _assert(_outcome(checks.quick_fit, _fit(keras.optimizers.Adam(3e-3), 32)), Outcome.CORRECT,
+    _assert(_outcome(checks.quick_fit, _fit(keras.optimizers.Adam(1e-2), 32)), Outcome.CORRECT,
             "test mse")
 
 
 def test_quick_fit_with_default_sgd_is_explained():
     feedback = _outcome(checks.quick_fit, _fit(keras.optimizers.SGD(0.01), 256))
     _assert(feedback, Outcome.INCORRECT, "average digit")
-    assert "Adam" in feedback.message
+    assert "Adam" in feedback.message and "`" not in feedback.message
 
 
-def test_quick_fit_untrained_model_and_wrong_output():
-    _assert(_outcome(checks.quick_fit, lambda x: dense_autoencoder(32)), Outcome.INCORRECT,
-            "target")
-    flat = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
-                             keras.layers.Dense(10)])
-    _assert(_outcome(checks.quick_fit, lambda x: flat), Outcome.INCORRECT, "one 28x28 image")
+def _never_fitted(x_train):
+    model = dense_autoencoder(32)
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def _frozen_encoder(x_train):
+    model = dense_autoencoder(32)
+    model.encoder.trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    model.fit(x_train, x_train, epochs=1, batch_size=32, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (lambda x: dense_autoencoder(32), "did you call compile and then fit"),
+        (_never_fitted, "did you call compile and then fit"),
+        (_frozen_encoder, "frozen"),
+        (lambda x: keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                     keras.layers.Dense(10)]), "one 28x28 image"),
+    ],
+)
+def test_quick_fit_mistakes(answer, words):
+    feedback = _outcome(checks.quick_fit, answer)
+    _assert(feedback, Outcome.INCORRECT, words)
+    assert "Adam" not in feedback.message
+
+
+def test_quick_fit_not_attempted():
+    _assert(_outcome(checks.quick_fit, lambda x: None), Outcome.NOT_ATTEMPTED, "returned None")

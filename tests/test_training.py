@@ -5,7 +5,13 @@ import numpy as np
 import tensorflow as tf
 
 from course_utils.models import dense_autoencoder
-from course_utils.training import fit_by_hand, make_train_step, mean_squared_error
+from course_utils.training import (
+    fit_autoencoder,
+    fit_by_hand,
+    make_train_step,
+    mean_squared_error,
+    reconstruction_mse,
+)
 
 
 def _images(n: int, seed: int = 0) -> np.ndarray:
@@ -87,3 +93,32 @@ def test_train_step_includes_activity_penalties():
             step(x)
     # The L1 penalty on the code pushes the codes towards 0.
     assert np.abs(sparse.encoder(x)).mean() < np.abs(plain.encoder(x)).mean()
+
+
+def test_reconstruction_mse_matches_numpy():
+    keras.utils.set_random_seed(0)
+    model = dense_autoencoder(4, hidden=(16,))
+    x = _images(6)
+    expected = float(np.mean((x - model.predict(x, verbose=0)) ** 2))
+    assert np.isclose(reconstruction_mse(model, x), expected, rtol=1e-5)
+
+
+def test_fit_autoencoder_learns_with_validation_and_many_steps_per_call():
+    keras.utils.set_random_seed(0)
+    model = dense_autoencoder(8, hidden=(32,))
+    x = _images(100)
+    x[x < 0.8] = 0.0
+    history = fit_autoencoder(model, keras.optimizers.Adam(1e-2), x, epochs=3, batch_size=16,
+                              val=x[:20], description="test")
+    assert set(history) == {"loss", "val_loss"} and len(history["loss"]) == 3
+    assert history["loss"][-1] < history["loss"][0]
+    assert model.optimizer.iterations.numpy() == 3 * 7  # every batch, also with 32 per call
+
+
+def test_fit_autoencoder_stops_on_nan():
+    keras.utils.set_random_seed(0)
+    model = dense_autoencoder(4, hidden=(16,), output_activation=None)
+    x = _images(64) * 100
+    history = fit_autoencoder(model, keras.optimizers.SGD(1e6), x, epochs=5, batch_size=8,
+                              steps_per_execution=1)
+    assert len(history["loss"]) < 5 or not np.isfinite(history["loss"][-1])

@@ -13,6 +13,7 @@ from .validate import (
     NotAttempted,
     call_learner,
     describe,
+    distinct_numbers,
     require_array,
     require_close,
     require_function,
@@ -80,10 +81,11 @@ def _check_mse(mse) -> str:
                        "averaging.")
         if message is None and math.isclose(found, math.sqrt(expected), rel_tol=1e-4):
             message = ("This is the *root* mean squared error: leave out the square root.")
+        shown, want = distinct_numbers(found, expected, digits=6)
         raise Incorrect(
-            f"For a batch of shape {x.shape}, Keras' MeanSquaredError gives {expected:.6f}; "
-            f"your `mse` gave {found:.6f}. " + (message or "Average (x - x_hat) ** 2 over "
-                                                 "every pixel of every image.")
+            f"For a batch of shape {x.shape}, Keras' MeanSquaredError gives {want}; your mse "
+            f"gave {shown}. " + (message or "Average (x - x_hat) ** 2 over every pixel of "
+                                  "every image.")
         )
     return "Your MSE matches keras.losses.MeanSquaredError for images and flat vectors."
 
@@ -113,117 +115,100 @@ def _check_sse_per_image(sse_per_image) -> str:
         if message:
             raise Incorrect(message)
         require_close(found, expected, "The per-image errors", rtol=1e-4, atol=1e-5)
-    return (f"One squared error ||x - x_hat||^2 per image. Averaged over images and divided by "
-            f"{PIXELS}, it is the MSE.")
+    return (f"One SSE, ||x - x_hat||^2, per image. Averaged over images and divided by {PIXELS}, "
+            "it is the MSE.")
 
 
-# -- 3. train_step ---------------------------------------------------------------------------
-LEARNING_RATE = 5.0  # large enough that one step changes the loss visibly
-STEPS = 3
+# -- 3. smallest_width -----------------------------------------------------------------------
+CAPACITY_WIDTHS = (256, 4, 32)  # deliberately not sorted
+CAPACITY_TARGET = 0.04  # validation MSE; in the check's runs width 4 misses it, 32 and 256 reach it
+CAPACITY_ANSWER = 32
+CAPACITY_CODE = 16
 
 
 @functools.lru_cache(maxsize=1)
-def _train_step_setup():
-    """A tiny autoencoder's initial weights, a batch, and the reference SGD steps."""
-    import keras
-    import tensorflow as tf
-
-    from ..models import dense_autoencoder
-
-    model = dense_autoencoder(4, hidden=(16,), name="tiny")
-    rng = np.random.default_rng(3)  # our own weights: the learner's random state stays as it is
-    initial = [rng.normal(0.0, 0.2, size=w.shape).astype(np.float32) for w in model.weights]
-    model.set_weights(initial)
-    x = rng.random((8, 28, 28), dtype=np.float32)
-    x[x < 0.7] = 0.0  # sparse "ink", like digits
-    optimizer = keras.optimizers.SGD(LEARNING_RATE)
-    losses, weights = [], []
-    for _ in range(STEPS):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(x - model(x, training=True)))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        losses.append(float(loss))
-        weights.append([w.numpy() for w in model.weights])
-    return initial, x, losses, weights
+def _capacity_data():
+    """2,000 training images and 500 held-out validation images the learner never saw."""
+    x_train, x_test = _bundled_split()
+    return x_train[:2000], x_test[:500]
 
 
-def _tiny_model(initial):
+def _dense_units(model) -> list[int]:
     import keras
 
-    from ..models import dense_autoencoder
-
-    model = dense_autoencoder(4, hidden=(16,), name="tiny")
-    model.set_weights(initial)
-    return model, keras.optimizers.SGD(LEARNING_RATE)
+    return [layer.units for layer in getattr(model, "encoder", model).layers
+            if isinstance(layer, keras.layers.Dense)]
 
 
-def _compare_update(model, before, expected_after) -> None:
-    """Explain how the learner's weight update differs from one SGD step on the MSE."""
-    after = [w.numpy() for w in model.weights]
-    if not all(np.all(np.isfinite(w)) for w in after):
-        raise Incorrect("After your step some weights are NaN or infinite.")
-    moved = [not np.allclose(a, b) for a, b in zip(after, before, strict=True)]
-    n_encoder = len(model.encoder.weights)
-    if not any(moved):
+def _never_trained(model) -> bool:
+    """True for a model that was never compiled or never took a training step."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return True
+    try:
+        return int(np.asarray(optimizer.iterations)) == 0
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def _frozen_message(model, name: str) -> str | None:
+    frozen = [w.path for w in model.non_trainable_weights]
+    if frozen:
+        return (f"Some weights of {name} are frozen (trainable=False), e.g. {frozen[0]}, so fit "
+                "never changed them. Train every layer: leave trainable at its default, True.")
+    return None
+
+
+def _check_smallest_width(smallest_width) -> str:
+    import keras
+
+    from ..training import reconstruction_mse
+
+    fn = require_function(smallest_width, "smallest_width")
+    x_fit, x_val = _capacity_data()
+    keras.utils.set_random_seed(0)
+    out = call_learner(fn, CAPACITY_WIDTHS, x_fit.copy(), x_val.copy(), CAPACITY_TARGET,
+                       name="smallest_width(widths, x_fit, x_val, target)")
+    if out is None:
+        raise NotAttempted("smallest_width returned None: replace the stub with your sweep.")
+    model = require_model(out, "smallest_width(...)")
+    if not hasattr(model, "encoder"):
+        raise Incorrect("Return the autoencoder itself, built with dense_autoencoder(16, "
+                        f"hidden=(width,)); found {describe(model)} without an encoder.")
+    units = _dense_units(model)
+    if len(units) != 2 or units[-1] != CAPACITY_CODE:
         raise Incorrect(
-            "The weights did not change. After computing the gradients, apply them: "
-            "`optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))`."
+            f"Expected an encoder Dense(width) -> Dense({CAPACITY_CODE}): a code of "
+            f"{CAPACITY_CODE} for every width; found Dense layers of {units} units. Build each "
+            f"candidate with dense_autoencoder({CAPACITY_CODE}, hidden=(width,))."
         )
-    if not any(moved[n_encoder:]):
-        raise Incorrect("Only the encoder's weights changed. Train both networks: take the "
-                        "gradients with respect to `model.trainable_variables`.")
-    if not any(moved[:n_encoder]):
-        raise Incorrect("Only the decoder's weights changed. Train both networks: take the "
-                        "gradients with respect to `model.trainable_variables`.")
-    step = np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)])
-    want = np.concatenate([(e - b).ravel() for e, b in zip(expected_after, before, strict=True)])
-    scale = float(step @ want / (want @ want))
-    if np.allclose(step, want, rtol=1e-3, atol=1e-6):
-        return
-    if scale < 0:
-        raise Incorrect("Your step moved the weights uphill: the loss grows. Subtract the "
-                        "gradient (apply_gradients does it for you) instead of adding it.")
-    if not 0.8 < scale < 1.25:
+    width = units[0]
+    if width not in CAPACITY_WIDTHS:
+        raise Incorrect(f"The returned model has a hidden layer of {width} units, which is not "
+                        f"one of the widths {CAPACITY_WIDTHS} the check passed in.")
+    frozen = _frozen_message(model, "the returned model")
+    if frozen:
+        raise Incorrect(frozen)
+    if _never_trained(model):
+        raise Incorrect(f"The model of width {width} was never trained: did you call fit "
+                        "(fit_autoencoder) on each candidate before measuring it?")
+    error = reconstruction_mse(model, x_val)
+    shown, target = distinct_numbers(error, CAPACITY_TARGET)
+    if error > CAPACITY_TARGET:
         raise Incorrect(
-            f"Your step is {scale:.3g} times the size of one SGD step on the mean squared "
-            "error. Is your loss the *mean* over pixels and images (not a sum), and do you "
-            "use the optimizer you were given, once?"
+            f"The model of width {width} has a validation MSE of {shown}, above the target "
+            f"{target}. Return the first width that reaches the target, measured on x_val "
+            "after training, not simply the first or the last width you trained."
         )
-    raise Incorrect("Your weight update points elsewhere than the gradient of the mean squared "
-                    "error between `x` and the model's reconstruction.")
-
-
-def _check_train_step(train_step) -> str:
-    fn = require_function(train_step, "train_step")
-    initial, x, ref_losses, ref_weights = _train_step_setup()
-    model, optimizer = _tiny_model(initial)
-    before = initial
-    found_losses = []
-    for number in range(STEPS):
-        out = call_learner(fn, model, optimizer, x.copy(), name="train_step(model, optimizer, x)")
-        if out is None and number == 0:
-            unchanged = all(np.allclose(w.numpy(), b) for w, b in zip(model.weights, before,
-                                                                     strict=True))
-            if unchanged:
-                raise NotAttempted("`train_step` returned None and changed nothing: replace "
-                                   "the `# YOUR CODE HERE` stub.")
-        _compare_update(model, before, ref_weights[number])
-        if out is None:
-            raise Incorrect("The update is right, but `train_step` returned None: return the "
-                            "loss, so that the training loop can show it.")
-        found_losses.append(require_number(out, "The loss `train_step` returned"))
-        if not math.isclose(found_losses[-1], ref_losses[number], rel_tol=1e-4, abs_tol=1e-7):
-            raise Incorrect(
-                f"The update is right, but the returned loss is {found_losses[-1]:.6f}; the MSE "
-                f"of the batch before the update is {ref_losses[number]:.6f}. Return the loss "
-                "computed inside the tape."
-            )
-        before = [w.numpy() for w in model.weights]
-    if not found_losses[-1] < found_losses[0]:
-        raise Incorrect(f"The loss did not decrease over {STEPS} steps: {found_losses}.")
-    shown = " -> ".join(f"{v:.4f}" for v in found_losses)
-    return f"Your step matches SGD on the MSE; the loss falls: {shown}."
+    if width > CAPACITY_ANSWER:
+        raise Incorrect(
+            f"Width {width} reaches the target (validation MSE {shown}), but a narrower one does "
+            f"too: in the check's runs width {CAPACITY_ANSWER} reaches it. The widths come in "
+            "any order; try them from the narrowest up (sorted(widths)) and stop at the first "
+            "that reaches the target."
+        )
+    return (f"Width {width} is the narrowest that reaches the target: validation MSE {shown} "
+            f"(target {target}) on 500 images your function never saw.")
 
 
 # -- 4. compression_ratio --------------------------------------------------------------------
@@ -242,12 +227,15 @@ def _encoders():
         ], name=f"conv_{filters}")
 
     flat = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16)], name="flat_input")
+    small = keras.Sequential([keras.Input((14, 14)), keras.layers.Flatten(),
+                              keras.layers.Dense(7)], name="small_images")
     return (
         ("a dense encoder with a code of 32", dense_encoder(32), 784 / 32),
         ("a dense encoder with a code of 2", dense_encoder(2), 784 / 2),
         ("an encoder of flat (784,) inputs with a code of 16", flat, 784 / 16),
         ("a convolutional encoder with a 7x7x8 code", conv(8), 784 / (7 * 7 * 8)),
         ("a convolutional encoder with a 7x7x32 code", conv(32), 784 / (7 * 7 * 32)),
+        ("an encoder of 14x14 images with a code of 7", small, 196 / 7),
     )
 
 
@@ -261,7 +249,11 @@ def _check_compression_ratio(compression_ratio) -> str:
         if math.isclose(found, expected, rel_tol=1e-6):
             continue
         code = math.prod(encoder.output_shape[1:])
-        if math.isclose(found, 1 / expected, rel_tol=1e-6):
+        inputs = math.prod(encoder.input_shape[1:])
+        if inputs != 784 and math.isclose(found, 784 / code, rel_tol=1e-6):
+            hint = (f"This encoder takes {inputs} values, not 784: read the input size from "
+                    "encoder.input_shape instead of writing 784.")
+        elif math.isclose(found, 1 / expected, rel_tol=1e-6):
             hint = "You divided the code size by the input size; it is the other way round."
         elif found == math.floor(expected):
             hint = "The ratio need not be a whole number: divide with `/`, not `//`."
@@ -269,9 +261,10 @@ def _check_compression_ratio(compression_ratio) -> str:
             hint = ("You counted only the last axis of the code. Count every value: multiply "
                     "all its dimensions, e.g. `math.prod(encoder.output_shape[1:])`.")
         else:
-            hint = (f"The input holds 784 values and the code {code}: count every value of "
-                    "each, leaving out the batch axis (`shape[1:]`).")
-        raise Incorrect(f"For {text}, expected {expected:.4g}; found {found:.4g}. {hint}")
+            hint = (f"The input holds {inputs} values and the code {code}: count every value "
+                    "of each, leaving out the batch axis (shape[1:]).")
+        shown, want = distinct_numbers(found, expected, digits=4)
+        raise Incorrect(f"For {text}, expected {want}; found {shown}. {hint}")
     return "Right for dense and convolutional encoders, including codes larger than the input."
 
 
@@ -335,29 +328,39 @@ def _bundled_split():
 def _check_quick_fit(quick_fit) -> str:
     import keras
 
+    from ..training import reconstruction_mse
+
     fn = require_function(quick_fit, "quick_fit")
     x_train, x_test = _bundled_split()
     keras.utils.set_random_seed(0)
     model = call_learner(fn, x_train.copy(), name="quick_fit(x_train)")
     if model is None:
-        raise NotAttempted("`quick_fit` returned None: build, compile, fit and return a model.")
-    model = require_model(model, "The value `quick_fit` returned")
+        raise NotAttempted("quick_fit returned None: build, compile, fit and return a model.")
+    model = require_model(model, "quick_fit(x_train)")
     x_hat = call_learner(model.predict, x_test, verbose=0, name="model.predict(x_test)")
     x_hat = require_array(x_hat, "The model's reconstructions")
     if x_hat.size != x_test.size:
         raise Incorrect(f"The model should return one 28x28 image per input image; for 1000 "
                         f"test images it returned shape {x_hat.shape}.")
-    test_mse = float(np.mean((x_hat.reshape(x_test.shape) - x_test) ** 2))
+    frozen = _frozen_message(model, "your model")
+    if frozen:
+        raise Incorrect(frozen)
+    if _never_trained(model):
+        raise Incorrect("The model was never trained: did you call compile and then fit on "
+                        "x_train before returning it?")
+    test_mse = reconstruction_mse(model, x_test)
     baseline = float(np.mean((x_train.mean(axis=0) - x_test) ** 2))
     if test_mse > QUICK_FIT_TARGET:
-        verdict = ("no better than drawing the average digit for every input "
-                   f"(MSE {baseline:.4f}): it has barely learned. " if test_mse > 0.9 * baseline
-                   else "")
-        raise Incorrect(
-            f"Test MSE {test_mse:.4f}, the target is {QUICK_FIT_TARGET}. Your model is "
-            f"{verdict}Try Adam with a learning rate around 1e-3 to 1e-2 and smaller "
-            "batches (more updates per epoch)."
-        )
+        shown, target = distinct_numbers(test_mse, QUICK_FIT_TARGET)
+        if test_mse > 0.9 * baseline:
+            advice = (f"It trained, but it is no better than drawing the average digit for "
+                      f"every input (MSE {baseline:.4f}): its steps were too small to learn in 3 "
+                      "epochs. An adaptive optimizer such as Adam, with a learning rate between "
+                      "1e-3 and 1e-2, and smaller batches (more updates per epoch) help.")
+        else:
+            advice = ("It learned, but not enough in 3 epochs: try a larger learning rate or "
+                      "smaller batches (more updates per epoch).")
+        raise Incorrect(f"Test MSE {shown}, the target is {target}. {advice}")
     return f"Test MSE {test_mse:.4f} on 1,000 held-out images (target {QUICK_FIT_TARGET})."
 
 
@@ -377,7 +380,7 @@ mse = Exercise(
 sse_per_image = Exercise(
     lesson=LESSON,
     name="sse_per_image",
-    title="the squared error ||x - x_hat||^2 of each image",
+    title="the SSE ||x - x_hat||^2 of each image",
     checker=_check_sse_per_image,
     hints=[
         "One number per image: sum the squared differences over the pixels, not over the batch.",
@@ -387,20 +390,19 @@ sse_per_image = Exercise(
     ],
 )
 
-train_step = Exercise(
+smallest_width = Exercise(
     lesson=LESSON,
-    name="train_step",
-    title="one step of gradient descent, by hand",
-    checker=_check_train_step,
+    name="smallest_width",
+    title=f"the narrowest hidden layer that reaches a validation MSE of {CAPACITY_TARGET}",
+    checker=_check_smallest_width,
     hints=[
-        "Five steps: encode, decode, error, gradients, update. The first three go inside "
-        "`with tf.GradientTape() as tape:`.",
-        "`grads = tape.gradient(loss, model.trainable_variables)`, then "
-        "`optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))`; "
-        "return `loss`.",
-        "Inside the tape: `code = model.encoder(x, training=True)`, "
-        "`x_hat = model.decoder(code, training=True)`, "
-        "`loss = keras.ops.mean(keras.ops.square(x - x_hat))`.",
+        "Loop over the widths from the narrowest up: sorted(widths). For each, build, train, "
+        "measure on x_val, and return the model as soon as its error is at most the target.",
+        "model = dense_autoencoder(16, hidden=(width,)); fit_autoencoder(model, "
+        "keras.optimizers.Adam(1e-2), x_fit, epochs=4, batch_size=32); then "
+        "reconstruction_mse(model, x_val).",
+        "for width in sorted(widths): build and train as above; if reconstruction_mse(model, "
+        "x_val) <= target: return model. After the loop, return the last model.",
     ],
 )
 
@@ -441,9 +443,9 @@ quick_fit = Exercise(
         "epochs; an adaptive optimizer does much better.",
         "Smaller batches mean more updates per epoch: 4,000 images in batches of 32 give 125 "
         "updates, in batches of 256 only 16.",
-        "`model.compile(optimizer=keras.optimizers.Adam(3e-3), loss='mse')` and "
+        "`model.compile(optimizer=keras.optimizers.Adam(1e-2), loss='mse')` and "
         "`model.fit(x_train, x_train, epochs=3, batch_size=32, verbose=0)`.",
     ],
 )
 
-EXERCISES = (mse, sse_per_image, train_step, compression_ratio, is_scaled_twice, quick_fit)
+EXERCISES = (mse, sse_per_image, smallest_width, compression_ratio, is_scaled_twice, quick_fit)
