@@ -362,7 +362,7 @@ def _check_variance_rule_k(variance_rule_k) -> str:
     for mistake, advice in mistakes:
         if [mistake(x, f) for x, f in cases] == found:
             raise Incorrect(f"Expected {expected} components for the fractions "
-                            f"{[f for _, f in cases]}; found {found}: {advice}")
+                            f"{[f for _, f in cases]}; found {found}, which is {advice}")
     index = next(i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b)
     x, fraction = cases[index]
     weights = np.linalg.svd(x - x.mean(axis=0), compute_uv=False) ** 2
@@ -419,7 +419,7 @@ _TARGET_MISTAKES = (
      "PCA's mean is part of the fitted model, like its components."),
     (lambda f, v, t: _holdout_k(f, f, t),
      "what the error on `x_fit` gives, the data PCA was fitted on. That training error is "
-     "optimistic (it falls to 0 once k reaches the number of fitted images); measure on `x_val`."),
+     "optimistic (with enough components it falls to 0); measure on `x_val`."),
     (lambda f, v, t: _holdout_k(f, v, t, fit_on=v),
      "what a PCA fitted on `x_val` gives. Fit on `x_fit` only; `x_val` is for measuring."),
     (lambda f, v, t: _holdout_k(f, v, t, fit_on=np.concatenate([f, v])),
@@ -465,7 +465,7 @@ def _check_smallest_k_for_target(smallest_k_for_target) -> str:
     for mistake, advice in _TARGET_MISTAKES:
         if [mistake(*case) for case in cases] == found:
             raise Incorrect(f"Expected {expected} components for the {len(cases)} data sets; "
-                            f"found {found}: {advice}")
+                            f"found {found}, which is {advice}")
     index = next(i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b)
     x_fit, x_val, target = cases[index]
     errors = pca_reconstruction_mse(fit_pca(x_fit), x_val)
