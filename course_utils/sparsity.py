@@ -1,11 +1,13 @@
-"""Sparse codes: the KL target-sparsity penalty, active-unit statistics, and unit features.
+"""Sparse codes: the KL target-sparsity penalty, active-unit statistics, and feature smoothness.
 
 The KL penalty follows A. Ng's sparse autoencoder notes: with sigmoid codes, the mean activation
 of unit j over a batch, rho_hat_j, is pulled towards a small target rho by adding
-``weight * sum_j KL(rho || rho_hat_j)`` to the loss.
+``weight * sum_j KL(rho || rho_hat_j)`` to the loss. The weight sets the balance with the
+reconstruction MSE: about 3e-3 gives sparse codes and a good reconstruction for a
+784-100-784 MNIST autoencoder (lesson 05); weights near 1 leave the codes too little to carry.
 
 >>> model = dense_autoencoder(100, hidden=(), code_activation="sigmoid",
-...                           activity_regularizer=KLSparsity(rho=0.05, weight=3.0))
+...                           activity_regularizer=KLSparsity(rho=0.05, weight=3e-3))
 >>> activity_stats(model.encoder.predict(x), threshold=0.1).summary()
 """
 
@@ -15,7 +17,6 @@ import functools
 from dataclasses import dataclass
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
@@ -130,26 +131,3 @@ def neighbour_correlation(weights, side: int = 28) -> np.ndarray:
     right = right - right.mean(axis=1, keepdims=True)
     norms = np.sqrt((left**2).sum(axis=1) * (right**2).sum(axis=1))
     return np.divide((left * right).sum(axis=1), norms, out=np.zeros(n), where=norms > 1e-12)
-
-
-def show_features(weights, *, n: int = 20, ncols: int = 10, shared_scale: bool = False,
-                  title: str | None = None, size: float = 1.0) -> None:
-    """Draw rows of ``weights`` (units, 784) as 28x28 images, red positive and blue negative.
-
-    By default each image has its own symmetric colour scale, so its pattern shows whatever its
-    size; with ``shared_scale=True`` all share one, so small (switched-off) units look blank.
-    """
-    features = np.asarray(weights, dtype=np.float32)[:n].reshape(-1, 28, 28)
-    nrows = int(np.ceil(len(features) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * bool(title)),
-                             squeeze=False)
-    largest = float(np.abs(features).max()) or 1.0
-    for ax, feature in zip(axes.ravel(), features, strict=False):
-        scale = largest if shared_scale else (float(np.abs(feature).max()) or 1.0)
-        ax.imshow(feature, cmap="RdBu_r", vmin=-scale, vmax=scale)
-    for ax in axes.ravel():
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    plt.show()

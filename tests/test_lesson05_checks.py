@@ -1,14 +1,17 @@
 """Lesson 05 checks: reference answers pass, typical mistakes get specific feedback."""
 
+import re
+from functools import partial
+
 import keras
 import numpy as np
 import pytest
 
+from course_utils import sparsity
 from course_utils.checks import Outcome
 from course_utils.checks import lesson05 as checks
 from course_utils.models import dense_autoencoder
-from course_utils.noise import add_gaussian_noise as course_gaussian
-from course_utils.noise import add_masking_noise as course_masking
+from course_utils.noise import NoisyBatches, add_gaussian_noise, add_masking_noise
 from course_utils.sparsity import KLSparsity, kl_sparsity
 
 
@@ -35,12 +38,42 @@ def sparse_ae(regularizer=None, activation="sigmoid"):
                                      activity_regularizer=regularizer)
 
 
-def gaussian(images, std, rng):
-    return np.clip(images + rng.normal(0.0, std, images.shape), 0.0, 1.0).astype("float32")
+def denoiser(noisy_inputs=None, *, epochs=1, fit=True, freeze=False, scale=1.0):
+    """A train_denoiser answer; ``noisy_inputs(images, std, rng)`` makes its training inputs."""
+
+    def train_denoiser(images, std):
+        rng = np.random.default_rng(0)
+        images = images / scale
+        model = dense_autoencoder(32, hidden=(128,))
+        if freeze:
+            model.trainable = False
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+        if fit:
+            inputs = images if noisy_inputs is None else noisy_inputs(images, std, rng)
+            model.fit(inputs, images, epochs=epochs, batch_size=100, verbose=0)
+        return model
+
+    return train_denoiser
 
 
-def masking(images, fraction, rng):
-    return np.where(rng.random(images.shape) < fraction, 0.0, images).astype("float32")
+def noisy_in_noisy_out(images, std):
+    model = dense_autoencoder(32, hidden=(128,))
+    model.compile(optimizer="adam", loss="mse")
+    noisy = add_gaussian_noise(images, std, rng=0)
+    model.fit(noisy, noisy, epochs=1, batch_size=100, verbose=0)
+    return model
+
+
+def fresh_noise(images, std, rng):
+    return add_gaussian_noise(images, std, rng=rng)
+
+
+def reference_denoiser(images, std):
+    model = dense_autoencoder(32, hidden=(128,))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+    batches = NoisyBatches(images, partial(add_gaussian_noise, std=std), batch_size=100, seed=0)
+    model.fit(batches, epochs=20, verbose=0)
+    return model
 
 
 def _outcome(exercise, answer):
@@ -54,10 +87,9 @@ def _outcome(exercise, answer):
         (checks.kl_sparsity_penalty, kl),
         (checks.kl_sparsity_penalty, kl_sparsity),  # keras.ops tensors are fine too
         (checks.build_sparse_autoencoder, sparse_ae(KLSparsity(rho=0.05, weight=3e-3))),
-        (checks.add_gaussian_noise, gaussian),
-        (checks.add_gaussian_noise, lambda images, std, rng: course_gaussian(images, std, rng=rng)),
-        (checks.add_masking_noise, masking),
-        (checks.add_masking_noise, lambda images, p, rng: course_masking(images, p, rng=rng)),
+        (checks.l2_strength, 3e-5),
+        (checks.l2_strength, 1e-4),
+        (checks.train_denoiser, reference_denoiser),
     ],
 )
 def test_reference_answers_are_correct(exercise, answer):
@@ -72,6 +104,7 @@ def test_the_sparse_check_is_deterministic_and_close_to_the_measured_reference()
     assert "0 dead units" in messages.pop()
 
 
+@pytest.mark.filterwarnings("ignore:The model does not have any trainable weights")
 @pytest.mark.parametrize(
     ("exercise", "answer", "words"),
     [
@@ -107,43 +140,67 @@ def test_the_sparse_check_is_deterministic_and_close_to_the_measured_reference()
             keras.Input((28, 28)), keras.layers.Flatten(),
             keras.layers.Dense(784, activation="sigmoid"), keras.layers.Reshape((28, 28))]),
          "`.encoder`"),
-        (checks.add_gaussian_noise,
-         lambda x, std, rng: np.clip(x + np.random.normal(0, std, x.shape), 0, 1),
-         "not from `np.random` directly"),
-        (checks.add_gaussian_noise,
-         lambda x, std, rng: np.clip(x + np.random.default_rng(0).normal(0, std, x.shape), 0, 1),
-         "ignores `rng`"),
-        (checks.add_gaussian_noise, lambda x, std, rng: gaussian(x, std**2, rng), "variance"),
-        (checks.add_gaussian_noise, lambda x, std, rng: x + rng.normal(0, std, x.shape),
-         "np.clip"),
-        (checks.add_gaussian_noise,
-         lambda x, std, rng: np.clip(x + rng.normal(0, std, x.shape[1:]), 0, 1),
-         "same noise"),
-        (checks.add_gaussian_noise, lambda x, std, rng: x, "unchanged"),
-        (checks.add_masking_noise,
-         lambda x, p, rng: np.where(rng.random(x.shape) < p, x, 0.0), "kept that fraction"),
-        (checks.add_masking_noise,
-         lambda x, p, rng: np.where(rng.random(x.shape) < p, 0.0, x / (1 - p)), "rescaling"),
-        (checks.add_masking_noise,
-         lambda x, p, rng: np.where(rng.random(x.shape[1:]) < p, 0.0, x), "every image"),
-        (checks.add_masking_noise,
-         lambda x, p, rng: np.where(np.random.random(x.shape) < p, 0.0, x), "np.random"),
+        (checks.weight_penalty,
+         lambda m, l1, l2: penalty(m.encoder, l1, l2), "encoder's kernels only"),
+        (checks.l2_strength, 0.0, "too weak"),
+        (checks.l2_strength, 1e-3, "underfits"),  # the smallest train/validation gap
+        (checks.l2_strength, keras.regularizers.L2(3e-5), "not a regulariser"),
+        (checks.l2_strength, -3e-5, "cannot be negative"),
+        (checks.l2_strength, 5.0, "far too strong"),
+        (checks.train_denoiser, denoiser(None), "inputs equal to its targets"),
+        (checks.train_denoiser, noisy_in_noisy_out, "inputs equal to its targets"),
+        (checks.train_denoiser,
+         denoiser(lambda x, std, rng: np.clip(x + rng.normal(0, std, x.shape[1:]), 0, 1)),
+         "same noise pattern"),
+        (checks.train_denoiser, denoiser(lambda x, std, rng: x + rng.normal(0, std, x.shape)),
+         "clip them into [0, 1]"),
+        (checks.train_denoiser, denoiser(lambda x, std, rng: fresh_noise(x, std**2, rng)),
+         "not std**2"),
+        (checks.train_denoiser,
+         denoiser(lambda x, std, rng: add_masking_noise(x, 0.5, rng=rng)), "every pixel"),
+        (checks.train_denoiser, denoiser(fresh_noise, scale=255.0), "divided by 255 again"),
+        (checks.train_denoiser, denoiser(fresh_noise, fit=False), "did you call fit?"),
+        (checks.train_denoiser, denoiser(fresh_noise, freeze=True), "trainable"),
+        (checks.train_denoiser, denoiser(fresh_noise, epochs=1), "Train longer"),
+        (checks.train_denoiser, lambda x, std: dense_autoencoder(32).fit, "Keras model"),
     ],
 )
 def test_typical_mistakes_get_specific_feedback(exercise, answer, words):
     feedback = _outcome(exercise, answer)
     assert feedback.outcome is Outcome.INCORRECT, feedback
     assert words in feedback.message, feedback.message
-
-
-def _in_place(x, std, rng):
-    x += rng.normal(0, std, x.shape).astype(x.dtype)
-    return np.clip(x, 0, 1)
+    assert "not quite yet" in str(feedback).lower(), str(feedback)
 
 
 def test_changing_the_input_is_reported():
-    feedback = _outcome(checks.add_gaussian_noise, _in_place)
-    assert feedback.outcome is Outcome.INCORRECT and "changed the images" in feedback.message
+    def in_place(images, std):
+        images += 0.1
+        return denoiser(None, fit=False)(images, std)
+
+    feedback = _outcome(checks.train_denoiser, in_place)
+    assert feedback.outcome is Outcome.INCORRECT and "changed the clean images" in feedback.message
+
+
+def test_frozen_weights_are_caught_by_the_sparse_check():
+    def frozen():
+        model = sparse_ae(KLSparsity(rho=0.05, weight=3e-3))()
+        model.encoder.trainable = False
+        return model
+
+    feedback = _outcome(checks.build_sparse_autoencoder, frozen)
+    assert feedback.outcome is Outcome.INCORRECT and "trainable" in feedback.message
+
+
+def test_the_kl_docstring_example_meets_the_lessons_target():
+    weight = float(re.search(r"KLSparsity\(rho=0.05, weight=([0-9.e-]+)\)", sparsity.__doc__)[1])
+    feedback = _outcome(checks.build_sparse_autoencoder, sparse_ae(KLSparsity(0.05, weight)))
+    assert feedback.outcome is Outcome.CORRECT, feedback
+
+
+def test_messages_never_show_a_target_and_a_finding_alike():
+    feedback = _outcome(checks.l2_strength, 0.0)
+    numbers = re.findall(r"held-out MSE ([0-9.]+)\..*at most ([0-9.]+)\.", feedback.message)
+    assert numbers and numbers[0][0] != numbers[0][1], feedback.message
 
 
 def test_learner_errors_during_the_checks_training_are_reported_as_theirs():

@@ -10,6 +10,8 @@ from .exercise import Exercise
 from .validate import (
     Incorrect,
     call_learner,
+    describe,
+    distinct_numbers,
     require_array,
     require_function,
     require_model,
@@ -74,6 +76,9 @@ def _check_weight_penalty(weight_penalty) -> str:
              "`l2 * sum(w**2)`."),
             (_penalty(kernels, l1, l2) / sizes, "That is a mean over the weights; the penalty "
              "is a sum over every kernel entry."),
+            (_penalty(kernels[: len(kernels) // 2], l1, l2), "That is the encoder's kernels only: "
+             "the decoder's kernels are penalised too (loop over model.weights, not "
+             "model.encoder.weights)."),
             (sum(l1 * np.abs(k).sum() + l2 * np.sqrt(np.square(k).sum()) for k in kernels),
              "For L2 you took the norm (a square root); the penalty uses the squared weights, "
              "`sum(w**2)`, without a root."),
@@ -143,10 +148,11 @@ def _check_kl_sparsity_penalty(kl_sparsity_penalty) -> str:
             )
         at_least = 5 * float(_kl(0.05, np.array(rho_hat_near)))
         if float(array.reshape(())) < at_least:
+            found_text, target = distinct_numbers(float(array.reshape(())), at_least)
             raise Incorrect(
                 f"When every code is {words}, the penalty should be large (at least "
-                f"{at_least:.3g}); found {float(array.reshape(())):.3g}. Clip rho_hat only a "
-                "tiny bit, e.g. into [1e-6, 1 - 1e-6]."
+                f"{target}); found {found_text}. Clip rho_hat only a tiny bit, e.g. into "
+                "[1e-6, 1 - 1e-6]."
             )
     return "Matches the reference, and codes of exactly 0 or 1 give a finite penalty."
 
@@ -177,8 +183,14 @@ def train_for_check(model):
 
     x_train, x_val = _check_images()
     model.compile(optimizer=keras.optimizers.Adam(CHECK_LEARNING_RATE), loss="mse")
+    before = [keras.ops.convert_to_numpy(w).copy() for w in model.weights]
     call_learner(model.fit, x_train, x_train, epochs=CHECK_EPOCHS, batch_size=CHECK_BATCH,
                  verbose=0, shuffle=True, name="model.fit (the check trains your model)")
+    frozen = [w.path for w, old in zip(model.weights, before, strict=True)
+              if w.path.endswith("kernel") and np.array_equal(keras.ops.convert_to_numpy(w), old)]
+    if frozen:
+        raise Incorrect(f"The check trained your model, but {len(frozen)} weight matrices did not "
+                        f"change (e.g. {frozen[0]}): is trainable set to False somewhere?")
     reconstructions = keras.ops.convert_to_numpy(model(x_val))
     codes = keras.ops.convert_to_numpy(model.encoder(x_val))
     return float(np.mean((reconstructions - x_val) ** 2)), codes
@@ -215,115 +227,245 @@ def _check_build_sparse_autoencoder(build_sparse_autoencoder) -> str:
     measured = (f"After the check's training: {stats.mean_active:.1f} active units per held-out "
                 f"image, {stats.dead_units} dead units, held-out MSE {mse:.4f}.")
     if stats.mean_active > TARGET_ACTIVE:
-        raise Incorrect(f"{measured} The target is at most {TARGET_ACTIVE:g} active units: add a "
+        found_text, target = distinct_numbers(stats.mean_active, TARGET_ACTIVE)
+        raise Incorrect(f"{measured} The target is at most {target} active units (found "
+                        f"{found_text}): add a "
                         "sparsity penalty (`activity_regularizer=KLSparsity(rho, weight)`) or "
                         "make it stronger (smaller rho, larger weight).")
     if stats.dead_units > TARGET_DEAD:
-        raise Incorrect(f"{measured} At most {TARGET_DEAD} units may be dead (never active): an "
+        raise Incorrect(f"{measured} At most {TARGET_DEAD} units may be dead (never active); found "
+                        f"{stats.dead_units}: an "
                         "L1 activity penalty switches units off for good; the KL penalty keeps "
                         "every unit near its target rate. Try `KLSparsity`.")
     if mse > TARGET_MSE:
-        raise Incorrect(f"{measured} The MSE must be at most {TARGET_MSE:g}: the penalty is so "
+        found_text, target = distinct_numbers(mse, TARGET_MSE)
+        raise Incorrect(f"{measured} The MSE must be at most {target} (found {found_text}): the "
+                        "penalty is so "
                         "strong that the codes carry too little. Lower the weight or raise rho.")
     return f"{measured} Sparse, alive and still a good reconstruction."
 
 
-# -- add_gaussian_noise and add_masking_noise ---------------------------------------------------
-def _noise_input(seed: int, low: float) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(low, 0.8, (200, 28, 28)).astype(np.float32)
+# -- l2_strength ---------------------------------------------------------------------------------
+L2_IMAGES = 100  # training images: few, so that an unpenalised model learns them by heart
+L2_STEPS = 200  # full-batch Adam steps
+L2_LEARNING_RATE = 3e-3
+L2_TARGET_MSE = 0.045  # held-out MSE the chosen strength must reach
 
 
-def _run_noise(fn, images: np.ndarray, level: float, seed: int, label: str) -> np.ndarray:
-    before = images.copy()
-    out = call_learner(fn, images, level, np.random.default_rng(seed), name=label)
-    if not np.array_equal(images, before):
-        raise Incorrect(f"`{label}` changed the images it was given. Work on a copy: "
-                        "`images + noise` and `np.where(...)` return new arrays.")
-    out = require_array(out, f"The result of `{label}`", shape=images.shape)
-    if not np.issubdtype(out.dtype, np.floating):
-        raise Incorrect(f"The result should hold floats (pixels in [0, 1]); found {out.dtype}.")
-    return out.astype(np.float64)
+def train_with_l2(images, strength: float, *, seed: int = 0):
+    """The recipe of exercise 4: a 784-128-32-128-784 autoencoder with ``L2(strength)`` on every
+    kernel, trained with Adam (learning rate 3e-3) for 200 full-batch steps on ``images``.
+
+    The check trains exactly this way, on its own images, and measures on others.
+    """
+    import keras
+
+    from ..models import dense_autoencoder
+
+    images = np.asarray(images, dtype=np.float32)
+    keras.utils.set_random_seed(seed)
+    penalty = keras.regularizers.L2(strength) if strength > 0 else None
+    model = dense_autoencoder(32, hidden=(128,), kernel_regularizer=penalty)
+    # Several steps per call of the compiled train function: faster, and the same arithmetic.
+    model.compile(optimizer=keras.optimizers.Adam(L2_LEARNING_RATE), loss="mse",
+                  steps_per_execution=L2_STEPS // 4)
+    repeated = np.concatenate([images] * L2_STEPS)  # one epoch of L2_STEPS full batches
+    model.fit(repeated, repeated, epochs=1, batch_size=len(images), shuffle=False, verbose=0)
+    return model
 
 
-def _check_reproducible(fn, images: np.ndarray, level: float, label: str) -> None:
-    first = _run_noise(fn, images, level, 123, label)
-    second = _run_noise(fn, images, level, 123, label)
-    if not np.array_equal(first, second):
-        raise Incorrect("Two calls with `np.random.default_rng(123)` gave different noise: draw "
-                        "the noise from the `rng` argument (e.g. `rng.normal(...)`, "
-                        "`rng.random(...)`), not from `np.random` directly.")
-    other = _run_noise(fn, images, level, 124, label)
-    if np.array_equal(first, other):
-        raise Incorrect("Different generators gave the same noise: your function ignores `rng` "
-                        "(a fixed seed inside?). Draw the noise from the `rng` it receives.")
+def _mse(model, inputs: np.ndarray, targets: np.ndarray | None = None) -> float:
+    import keras
+
+    targets = inputs if targets is None else targets
+    outputs = keras.ops.convert_to_numpy(model(inputs))
+    return float(np.mean((outputs.reshape(targets.shape) - targets) ** 2))
 
 
-def _check_add_gaussian_noise(add_gaussian_noise) -> str:
-    fn = require_function(add_gaussian_noise, "add_gaussian_noise")
-    for std in (0.05, 0.02):
-        images = _noise_input(7, 0.3)
-        label = f"add_gaussian_noise(images, {std}, rng)"
-        noise = _run_noise(fn, images, std, 1, label) - images
-        if np.allclose(noise, 0):
-            raise Incorrect(f"With std={std} the images came back unchanged: add noise.")
-        found_std = float(noise.std())
-        if np.isclose(found_std, std**2, rtol=0.1):
-            raise Incorrect(f"The noise has standard deviation {found_std:.4g}, about std² "
-                            f"= {std**2:.4g}: pass the standard deviation (`scale=std`), not "
-                            "the variance.")
-        if not np.isclose(found_std, std, rtol=0.05):
-            raise Incorrect(f"With std={std}, the added noise should have standard deviation "
-                            f"{std}; found {found_std:.4g}.")
-        if abs(float(noise.mean())) > 0.1 * std:
-            raise Incorrect(f"The noise should have mean 0; found {float(noise.mean()):.4g}. "
-                            "Draw from N(0, std²), e.g. `rng.normal(0.0, std, images.shape)`.")
-        if np.allclose(noise[0], noise[1]):
-            raise Incorrect("Every image got the same noise: draw noise of the full shape "
-                            "`images.shape`, not of one image.")
-    _check_reproducible(fn, _noise_input(8, 0.3), 0.1, "add_gaussian_noise(images, 0.1, rng)")
-    # Heavy noise on mid-grey images: clipping, not rescaling, to [0, 1].
-    grey = np.full((100, 28, 28), 0.5, dtype=np.float32)
-    out = _run_noise(fn, grey, 1.0, 2, "add_gaussian_noise(grey_images, 1.0, rng)")
-    if out.min() < 0 or out.max() > 1:
-        raise Incorrect(f"With std=1 the noisy pixels range from {out.min():.3g} to "
-                        f"{out.max():.3g}: clip them into [0, 1] with `np.clip(noisy, 0, 1)`.")
-    at_zero, at_one = float((out == 0).mean()), float((out == 1).mean())
-    if not (0.27 < at_zero < 0.35 and 0.27 < at_one < 0.35):
-        raise Incorrect(f"Grey pixels (0.5) with std=1 noise should end up exactly 0 about 31% "
-                        f"of the time and exactly 1 as often (clipping); found {100 * at_zero:.0f}"
-                        f"% and {100 * at_one:.0f}%. Clip with `np.clip`; do not rescale.")
-    return "Right spread, clipped to [0, 1], reproducible from `rng`, input untouched."
+@functools.cache
+def _l2_result(strength: float) -> tuple[float, float]:
+    """(training MSE, held-out MSE) of the exercise-4 recipe on the check's images."""
+    x_train, x_held_out = _check_images()
+    model = train_with_l2(x_train[:L2_IMAGES], strength)
+    return _mse(model, x_train[:L2_IMAGES]), _mse(model, x_held_out)
 
 
-def _check_add_masking_noise(add_masking_noise) -> str:
-    fn = require_function(add_masking_noise, "add_masking_noise")
-    for fraction in (0.3, 0.75):
-        images = _noise_input(9, 0.2)  # no pixel is 0 to begin with
-        label = f"add_masking_noise(images, {fraction}, rng)"
-        out = _run_noise(fn, images, fraction, 3, label)
-        dropped = out == 0
-        if np.array_equal(dropped[0], dropped[1]) and dropped.any():
-            raise Incorrect("The same pixels were dropped in every image: draw the mask with the "
-                            "full shape `images.shape`.")
-        share = float(dropped.mean())
-        if np.isclose(share, 1 - fraction, atol=0.01):
-            raise Incorrect(f"With fraction={fraction}, {100 * share:.1f}% of the pixels became 0: "
-                            "you kept that fraction instead of dropping it. Drop a pixel when "
-                            "`rng.random(shape) < fraction`.")
-        if not np.isclose(share, fraction, atol=0.01):
-            raise Incorrect(f"With fraction={fraction}, {100 * fraction:.0f}% of the pixels should "
-                            f"become 0; found {100 * share:.1f}%.")
-        if not np.allclose(out[~dropped], images[~dropped], atol=1e-6):
-            raise Incorrect("Pixels that were not dropped changed value. Masking noise leaves "
-                            "them as they are (no 1/(1 - fraction) rescaling as in dropout).")
-    images = _noise_input(10, 0.2)
-    if not np.allclose(_run_noise(fn, images, 0.0, 4, "add_masking_noise(images, 0.0, rng)"),
-                       images):
-        raise Incorrect("With fraction=0 the images should come back unchanged.")
-    if np.any(_run_noise(fn, images, 1.0, 4, "add_masking_noise(images, 1.0, rng)") != 0):
-        raise Incorrect("With fraction=1 every pixel should be dropped (set to 0).")
-    _check_reproducible(fn, images, 0.5, "add_masking_noise(images, 0.5, rng)")
-    return "The right share of pixels dropped, the rest untouched, reproducible from `rng`."
+def _check_l2_strength(strength) -> str:
+    if hasattr(strength, "get_config") and not isinstance(strength, (int, float)):
+        raise Incorrect(f"L2_STRENGTH should be the number you chose (e.g. 1e-5); found "
+                        f"{describe(strength)}. Pass the strength itself, not a regulariser.")
+    found = require_number(strength, "L2_STRENGTH")
+    if found < 0:
+        raise Incorrect(f"L2_STRENGTH is {found:g}: a penalty strength cannot be negative.")
+    if found > 1.0:
+        raise Incorrect(f"L2_STRENGTH is {found:g}: far too strong (typical strengths lie between "
+                        "1e-6 and 1e-2). Did you return a validation MSE or a grid index?")
+    train_mse, held_out = _l2_result(found)
+    shown, target = distinct_numbers(held_out, L2_TARGET_MSE)
+    measured = (f"With L2({found:g}) the check's model reached training MSE {train_mse:.4f} and "
+                f"held-out MSE {shown}.")
+    if held_out <= L2_TARGET_MSE:
+        return f"{measured} That meets the target of {target}."
+    if held_out - train_mse > 0.015:
+        raise Incorrect(f"{measured} The target is at most {target}. The model learned its "
+                        f"{L2_IMAGES} training images far better than new ones: the penalty is "
+                        "too weak. Choose by the validation MSE, not the training MSE.")
+    raise Incorrect(f"{measured} The target is at most {target}. Training and held-out errors "
+                    "are close and both high: the penalty is so strong that the model underfits. "
+                    "A small train/validation gap is not the goal in itself: choose the strength "
+                    "with the lowest validation MSE.")
+
+
+# -- train_denoiser ------------------------------------------------------------------------------
+DENOISE_STD = 0.4
+DENOISE_TARGET_MSE = 0.036  # held-out MSE of the denoised noisy images against the clean ones
+
+
+class _FitRecorder:
+    """Wraps ``keras.Model.fit`` while the learner's function runs: notes the first batch it was
+    given and whether the weights changed."""
+
+    def __init__(self):
+        self.calls = 0
+        self.batch = None  # (inputs, targets) as float64 arrays of shape (n, 784)
+        self.frozen = []  # paths of weights that did not change during a fit
+
+    def __enter__(self):
+        import keras
+
+        self._original = original = keras.Model.fit
+        recorder = self
+
+        def fit(model, *args, **kwargs):
+            x = args[0] if args else kwargs.get("x")
+            y = args[1] if len(args) > 1 else kwargs.get("y")
+            recorder.note(x, y)
+            before = [keras.ops.convert_to_numpy(w).copy() for w in model.weights]
+            history = original(model, *args, **kwargs)
+            recorder.calls += 1
+            if len(before) == len(model.weights):  # else the model was built during fit
+                recorder.frozen += [
+                    weight.path for weight, old in zip(model.weights, before, strict=True)
+                    if weight.path.endswith("kernel")
+                    and np.array_equal(keras.ops.convert_to_numpy(weight), old)
+                ]
+            return history
+
+        keras.Model.fit = fit
+        return self
+
+    def __exit__(self, *exc):
+        import keras
+
+        keras.Model.fit = self._original
+        return False
+
+    def note(self, x, y) -> None:
+        if self.batch is not None:
+            return
+        try:
+            import keras
+
+            if isinstance(x, keras.utils.PyDataset):
+                x, y = x[0][:2]
+            if y is None:
+                return
+            inputs = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)[:200]
+            targets = np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float64)[:200]
+            if inputs.shape != targets.shape or len(inputs) < 2:
+                return
+            self.batch = inputs.reshape(len(inputs), -1), targets.reshape(len(targets), -1)
+        except Exception:  # noqa: BLE001 - a data source we cannot read: no diagnosis, no harm
+            self.batch = None
+
+
+def _same_noise_everywhere(inputs: np.ndarray, targets: np.ndarray) -> bool:
+    """True when every image got the same noise pattern (compared where no clipping happened)."""
+    noise = inputs - targets
+    inside = (inputs > 0) & (inputs < 1)
+    pairs = [(i, i + 1) for i in range(min(len(inputs) - 1, 5))]
+    compared = 0
+    for i, j in pairs:
+        both = inside[i] & inside[j]
+        if both.sum() < 50:
+            continue
+        if not np.allclose(noise[i, both], noise[j, both], atol=1e-5):
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _diagnose_training_pairs(batch, std: float) -> None:
+    inputs, targets = batch
+    if targets.max() <= 1.0 / 255 + 1e-6 and targets.max() > 0:
+        raise Incorrect("The targets your model was trained on are at most 1/255: the images "
+                        "were divided by 255 again, although they already lie in [0, 1].")
+    if np.allclose(inputs, targets, atol=1e-6):
+        raise Incorrect("Your model was trained with inputs equal to its targets (clean images "
+                        "in, clean images out?). A denoising autoencoder learns from (noisy "
+                        "input, clean target) pairs: fit(noisy, clean).")
+    if inputs.min() < -1e-6 or inputs.max() > 1 + 1e-6:
+        raise Incorrect(f"The noisy training inputs range from {inputs.min():.3g} to "
+                        f"{inputs.max():.3g}: clip them into [0, 1], as real pixels are "
+                        "(np.clip(noisy, 0, 1), or add_gaussian_noise from course_utils.noise).")
+    if _same_noise_everywhere(inputs, targets):
+        raise Incorrect("Every training image got the same noise pattern: draw noise of the full "
+                        "shape images.shape (one independent value per pixel of every image), "
+                        "not of a single 28x28 image.")
+    background = targets == 0
+    if background.sum() > 1000:
+        # On a blank pixel the noisy value is clip(noise, 0, 1), whose mean is about std/sqrt(2pi).
+        estimate = float(inputs[background].mean() * np.sqrt(2 * np.pi))
+        if not 0.7 * std < estimate < 1.4 * std:
+            raise Incorrect(f"The check asked for noise with standard deviation {std}, but the "
+                            f"noise on blank pixels of your training inputs looks like a standard "
+                            f"deviation of about {estimate:.2g}. Pass std as the scale of "
+                            "rng.normal (not std**2), and add it to every pixel.")
+
+
+@functools.cache
+def _denoise_test_set() -> tuple[np.ndarray, np.ndarray]:
+    from ..noise import add_gaussian_noise
+
+    _, x_held_out = _check_images()
+    return add_gaussian_noise(x_held_out, DENOISE_STD, rng=2024), x_held_out
+
+
+def _check_train_denoiser(train_denoiser) -> str:
+    import keras
+
+    fn = require_function(train_denoiser, "train_denoiser")
+    x_train, _ = _check_images()
+    given = x_train.copy()
+    keras.utils.set_random_seed(0)
+    shown = f"train_denoiser(images, std={DENOISE_STD})"
+    with _FitRecorder() as recorder:
+        model = call_learner(fn, given, DENOISE_STD, name=shown)
+    model = require_model(model, shown)
+    if not np.array_equal(given, x_train):
+        raise Incorrect("train_denoiser changed the clean images it was given. Make noisy "
+                        "copies (images + noise returns a new array) and keep the clean ones as "
+                        "targets.")
+    if recorder.frozen:
+        raise Incorrect(f"During fit, {len(recorder.frozen)} weight matrices did not change "
+                        f"(e.g. {recorder.frozen[0]}): is trainable set to False somewhere?")
+    if recorder.batch is not None:
+        _diagnose_training_pairs(recorder.batch, DENOISE_STD)
+    noisy, clean = _denoise_test_set()
+    outputs = require_array(call_learner(model, noisy, name="model(noisy_images)"),
+                            "The model's output for 500 noisy images", shape=(500, None, None))
+    found = float(np.mean((outputs.reshape(clean.shape) - clean) ** 2))
+    found_text, target = distinct_numbers(found, DENOISE_TARGET_MSE)
+    measured = (f"On 500 held-out images with noise of std {DENOISE_STD}, the MSE of your "
+                f"model's output against the clean images is {found_text}")
+    if found <= DENOISE_TARGET_MSE:
+        return f"{measured}; the target was at most {target}."
+    if recorder.calls == 0:
+        raise Incorrect(f"{measured}; the target is at most {target}. The model was never "
+                        "trained with model.fit: did you call fit?")
+    raise Incorrect(f"{measured}; the target is at most {target}. Train longer (more epochs), "
+                    "with fresh noise each epoch (NoisyBatches from course_utils.noise), or try a "
+                    "larger learning rate such as 3e-3.")
 
 
 weight_penalty = Exercise(
@@ -371,38 +513,42 @@ build_sparse_autoencoder = Exercise(
     ],
 )
 
-add_gaussian_noise = Exercise(
+l2_strength = Exercise(
     lesson=LESSON,
-    name="add_gaussian_noise",
-    title="Gaussian noise, clipped and reproducible",
-    checker=_check_add_gaussian_noise,
+    name="l2_strength",
+    title="an L2 strength chosen on validation images",
+    checker=_check_l2_strength,
     hints=[
-        "Draw noise of the same shape as the images from the generator you are given: "
-        "`rng.normal(0.0, std, size=images.shape)`.",
-        "Add it to the images (a new array; the input stays as it is) and clip into [0, 1].",
-        "`return np.clip(images + rng.normal(0.0, std, size=images.shape), 0.0, 1.0)"
-        ".astype('float32')`",
+        "For each strength in STRENGTHS: model = checks.train_with_l2(x_few, strength), then "
+        "the MSE of model(x_val) against x_val. Put the numbers in a table or a dict.",
+        "Too weak a penalty and the model learns its 100 images by heart (low training MSE, "
+        "high validation MSE); too strong and both errors are high. Take the strength with the "
+        "lowest validation MSE.",
+        "min(results, key=lambda s: results[s]) picks the key of a dict {strength: validation "
+        "MSE} with the smallest value.",
     ],
 )
 
-add_masking_noise = Exercise(
+train_denoiser = Exercise(
     lesson=LESSON,
-    name="add_masking_noise",
-    title="masking noise: drop a fraction of the pixels",
-    checker=_check_add_masking_noise,
+    name="train_denoiser",
+    title="a denoising autoencoder that meets a robustness target",
+    checker=_check_train_denoiser,
     hints=[
-        "Decide for every pixel independently: `rng.random(images.shape)` gives uniform numbers "
-        "in [0, 1); a pixel is dropped when its number is below `fraction`.",
-        "`np.where(condition, a, b)` picks from `a` where the condition holds, else from `b`, "
-        "and returns a new array.",
-        "`return np.where(rng.random(images.shape) < fraction, 0.0, images).astype('float32')`",
+        "Inputs: noisy copies of the images (fresh noise of std `std` for every pixel of every "
+        "image, clipped into [0, 1]); targets: the clean images.",
+        "NoisyBatches(images, partial(add_gaussian_noise, std=std), batch_size=100, seed=0) "
+        "gives fit such pairs with new noise every epoch; pass it as the only data argument.",
+        "dense_autoencoder(32, hidden=(128,)) compiled with Adam(3e-3) and MSE, then about 20 "
+        "epochs of NoisyBatches with batch size 100.",
     ],
 )
+
 
 EXERCISES = (
     weight_penalty,
     kl_sparsity_penalty,
     build_sparse_autoencoder,
-    add_gaussian_noise,
-    add_masking_noise,
+    l2_strength,
+    train_denoiser,
 )
