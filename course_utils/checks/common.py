@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -172,3 +174,16 @@ def _require_listed_activations(model, name: str, sizes, activations) -> None:
                 f"Layer {number} of {name} ({sizes[number - 1]} -> {sizes[number]} units) uses "
                 f"{shown}; it should use {ACTIVATION_TEXT[expected]}."
             )
+
+
+@contextlib.contextmanager
+def quiet_retracing():
+    """Keep TensorFlow's "retracing" warning out of the feedback while a check calls many new
+    models (harmless there; the learner did nothing wrong)."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

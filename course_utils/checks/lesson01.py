@@ -3,15 +3,14 @@ Article A's encoder fixed, dead ReLU units."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
 
 import numpy as np
 
 from .common import (
     dense_params,
     input_features,
+    quiet_retracing,
     random_images,
     require_dense_stack,
     require_keras_model,
@@ -201,19 +200,6 @@ def _sweep_reference() -> tuple[float, dict]:
     return pixels, codes
 
 
-@contextlib.contextmanager
-def _without_retracing_warnings():
-    """Predicting with many small models makes TensorFlow warn about retracing; the learner
-    did nothing wrong, so keep that warning out of the feedback."""
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _check_smallest_code_size(smallest_code_size) -> str:
     fn = require_function(smallest_code_size, "smallest_code_size")
     x_fit, y_fit, x_val, y_val = _sweep_data()
@@ -224,7 +210,7 @@ def _check_smallest_code_size(smallest_code_size) -> str:
         sizes = sorted(offered)
         shown = (f"`smallest_code_size(encoders, x_fit, y_fit, x_val, y_val, margin={margin})`, "
                  f"with code sizes {', '.join(map(str, offered))},")
-        with _without_retracing_warnings():
+        with quiet_retracing():
             out = call_learner(fn, {k: encoders[k] for k in offered}, x_fit.copy(),
                                y_fit.copy(), x_val.copy(), y_val.copy(), margin,
                                name=f"smallest_code_size(..., margin={margin})")

@@ -4,12 +4,11 @@ an untied autoencoder within a tied one's parameter budget."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
 
-from .common import run_model, to_numpy
+from .common import quiet_retracing, run_model, to_numpy
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -169,24 +168,9 @@ def _check_outside(found: float, recon, shown: str) -> None:
                     "the number of values: np.mean((r < 0) | (r > 1)).")
 
 
-@contextlib.contextmanager
-def _no_retracing_warnings():
-    """The check calls `predict` on three new models in a row; TensorFlow would warn about
-    "retracing" (harmless here) in the learner's notebook."""
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _check_measure(fn) -> dict:
     """Run the learner's measure(model, x_val) on probe models; returns the verified table."""
-    with _no_retracing_warnings():
+    with quiet_retracing():
         return _measure_probes(fn)
 
 
