@@ -118,6 +118,7 @@ def show_signed_weights(
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+            ax.spines[:].set_visible(False)  # keeps room for a row label, unlike axis("off")
             if c >= len(row):
                 ax.axis("off")
                 continue
