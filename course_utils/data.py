@@ -104,13 +104,7 @@ def split_mnist(
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels, test_size=test_fraction, stratify=labels, shuffle=True, random_state=seed
     )
-    return MnistData(
-        x_train=_to_unit_float(x_train),
-        y_train=y_train.astype(np.int64),
-        x_test=_to_unit_float(x_test),
-        y_test=y_test.astype(np.int64),
-        source=source,
-    )
+    return _scaled(x_train, y_train, x_test, y_test, source=source)
 
 
 def validation_split(x, y=None, *, fraction: float = 0.2, seed: int = 0):
@@ -129,6 +123,17 @@ def validation_split(x, y=None, *, fraction: float = 0.2, seed: int = 0):
         return tuple(train_test_split(x, test_size=fraction, shuffle=True, random_state=seed))
     return tuple(train_test_split(x, y, test_size=fraction, stratify=y, shuffle=True,
                                   random_state=seed))
+
+
+def _scaled(x_train, y_train, x_test, y_test, *, source: str) -> MnistData:
+    """Raw uint8 splits as MnistData: pixels scaled to float32 [0, 1] here, once."""
+    return MnistData(
+        x_train=_to_unit_float(x_train),
+        y_train=y_train.astype(np.int64),
+        x_test=_to_unit_float(x_test),
+        y_test=y_test.astype(np.int64),
+        source=source,
+    )
 
 
 def _to_unit_float(images: np.ndarray) -> np.ndarray:
@@ -177,13 +182,7 @@ def _load_keras_mnist() -> MnistData:
         )
     x_train, y_train = _read_npz(cache, image_key="x_train", label_key="y_train")
     x_test, y_test = _read_npz(cache, image_key="x_test", label_key="y_test")
-    return MnistData(
-        x_train=_to_unit_float(x_train),
-        y_train=y_train.astype(np.int64),
-        x_test=_to_unit_float(x_test),
-        y_test=y_test.astype(np.int64),
-        source=SOURCE_KERAS,
-    )
+    return _scaled(x_train, y_train, x_test, y_test, source=SOURCE_KERAS)
 
 
 def _read_npz(path: Path, *, image_key: str, label_key: str):

@@ -151,6 +151,16 @@ def _never_trained(model) -> bool:
         return False
 
 
+def _require_trained(model, name: str, untrained: str) -> None:
+    """Incorrect when some weights are frozen, or (with the message ``untrained``) when the
+    model never took a training step."""
+    frozen = _frozen_message(model, name)
+    if frozen:
+        raise Incorrect(frozen)
+    if _never_trained(model):
+        raise Incorrect(untrained)
+
+
 def _frozen_message(model, name: str) -> str | None:
     frozen = [w.path for w in model.non_trainable_weights]
     if frozen:
@@ -186,12 +196,9 @@ def _check_smallest_width(smallest_width) -> str:
     if width not in CAPACITY_WIDTHS:
         raise Incorrect(f"The returned model has a hidden layer of {width} units, which is not "
                         f"one of the widths {CAPACITY_WIDTHS} the check passed in.")
-    frozen = _frozen_message(model, "the returned model")
-    if frozen:
-        raise Incorrect(frozen)
-    if _never_trained(model):
-        raise Incorrect(f"The model of width {width} was never trained: did you call fit "
-                        "(fit_autoencoder) on each candidate before measuring it?")
+    _require_trained(model, "the returned model",
+                     f"The model of width {width} was never trained: did you call fit "
+                     "(fit_autoencoder) on each candidate before measuring it?")
     error = reconstruction_mse(model, x_val)
     shown, target = distinct_numbers(error, CAPACITY_TARGET)
     if error > CAPACITY_TARGET:
@@ -342,12 +349,9 @@ def _check_quick_fit(quick_fit) -> str:
     if x_hat.size != x_test.size:
         raise Incorrect(f"The model should return one 28x28 image per input image; for 1000 "
                         f"test images it returned shape {x_hat.shape}.")
-    frozen = _frozen_message(model, "your model")
-    if frozen:
-        raise Incorrect(frozen)
-    if _never_trained(model):
-        raise Incorrect("The model was never trained: did you call compile and then fit on "
-                        "x_train before returning it?")
+    _require_trained(model, "your model",
+                     "The model was never trained: did you call compile and then fit on "
+                     "x_train before returning it?")
     test_mse = reconstruction_mse(model, x_test)
     baseline = float(np.mean((x_train.mean(axis=0) - x_test) ** 2))
     if test_mse > QUICK_FIT_TARGET:
