@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import keras
 
-from course_utils.layers import tie_targets
+from course_utils.layers import DenseTranspose, tie_targets
 
 IMAGE_SHAPE = (28, 28)
 
@@ -143,6 +143,34 @@ def dense_autoencoder(
         code_size, tuple(reversed(tuple(hidden))), output_shape=input_shape,
         activation=activation, output_activation=output_activation,
         kernel_regularizer=kernel_regularizer,
+    )
+    model = Autoencoder(encoder, decoder, name=name)
+    model.build((None, *input_shape))
+    return model
+
+
+def tied_dense_autoencoder(
+    code_size: int,
+    hidden: Sequence[int] = (128,),
+    *,
+    input_shape: tuple[int, ...] = IMAGE_SHAPE,
+    activation: str | None = "relu",
+    output_activation: str | None = "sigmoid",
+    name: str = "tied_autoencoder",
+) -> Autoencoder:
+    """A dense autoencoder whose decoder reuses the encoder's kernels, transposed
+    (``DenseTranspose``): about half the parameters of ``dense_autoencoder``. Built, uncompiled."""
+    encoder = dense_encoder(code_size, hidden, input_shape=input_shape, activation=activation)
+    dense = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Dense)]
+    activations = [activation] * (len(dense) - 1) + [output_activation]
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(code_size,)),
+            *(DenseTranspose(layer, activation=act)
+              for layer, act in zip(reversed(dense), activations, strict=True)),
+            keras.layers.Reshape(input_shape),
+        ],
+        name="tied_decoder",
     )
     model = Autoencoder(encoder, decoder, name=name)
     model.build((None, *input_shape))

@@ -174,3 +174,16 @@ def test_a_tied_decoder_saved_alone_says_how_to_save_it(tmp_path):
     model.decoder.save(path)
     with pytest.raises(ValueError, match="save and load the whole"):
         keras.models.load_model(path)
+
+
+def test_tied_dense_autoencoder_shares_the_encoder_kernels():
+    from course_utils.models import tied_dense_autoencoder
+
+    tied = tied_dense_autoencoder(32)
+    untied = dense_autoencoder(32)
+    assert tied.count_params() == 105_520  # 784-128-32 encoder plus two decoder biases
+    assert untied.count_params() == 209_968
+    images = np.random.default_rng(0).random((3, 28, 28), dtype=np.float32)
+    assert tuple(tied(images).shape) == (3, 28, 28)
+    first = tied.decoder.layers[0]
+    assert first.tied is tied.encoder.layers[-1]  # 32 -> 128 reuses the code layer's kernel
