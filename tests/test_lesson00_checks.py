@@ -1,8 +1,5 @@
-"""Lesson 00: the reference answers pass, realistic mistakes get specific messages; and the
-lesson's helpers (path-free environment report, widgets stored with a static picture)."""
+"""Lesson 00: the reference answers pass, realistic mistakes get specific messages."""
 
-import re
-import sys
 
 import numpy as np
 import pytest
@@ -215,89 +212,3 @@ def test_solution_text_comes_from_the_solutions_notebook():
     feedback = checks.scale_pixels.solution_feedback()
     assert "def scale_pixels(images):" in feedback.details
     assert "astype" in feedback.details and "###" not in feedback.details
-
-
-# -- lesson 00's helpers ------------------------------------------------------------------------
-
-ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/[\w.-]+){2,}|[A-Za-z]:\\")
-
-
-def test_python_description_names_the_environment_not_its_path(monkeypatch, tmp_path):
-    from course_utils import environment
-
-    venv = tmp_path / "work" / ".venv"
-    venv.mkdir(parents=True)
-    monkeypatch.setattr(sys, "prefix", str(venv))
-    monkeypatch.setattr(sys, "base_prefix", "/usr/local")
-    monkeypatch.delenv("CONDA_DEFAULT_ENV", raising=False)
-    text = environment.python_description()
-    assert "virtual environment (.venv)" in text and str(tmp_path) not in text
-
-    (venv / "conda-meta").mkdir()
-    monkeypatch.setenv("CONDA_DEFAULT_ENV", "autoencoders")
-    assert "conda environment 'autoencoders'" in environment.python_description()
-
-    monkeypatch.setattr(sys, "prefix", "/usr")
-    monkeypatch.setattr(sys, "base_prefix", "/usr")
-    assert "no virtual environment" in environment.python_description()
-
-
-def test_environment_report_holds_no_absolute_path():
-    from course_utils.environment import environment_report
-
-    report = environment_report()
-    assert report.startswith("Python ")
-    assert sys.executable not in report and sys.prefix not in report
-    assert not ABSOLUTE_PATH.search(report), report
-
-
-def test_static_preview_is_stored_before_the_widget(monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_utils import widgets
-
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)))
-    images = np.random.default_rng(0).random((12, 28, 28), dtype=np.float32)
-    browser = widgets.digit_browser(images, np.arange(12) % 10)
-
-    def draw():
-        fig, ax = plt.subplots()
-        ax.imshow(images[0])
-        return fig
-
-    widgets.show_with_static_preview(browser, draw, description="Digit browser")
-    (figure, _), (bundle, options) = shown
-    assert isinstance(figure, matplotlib.figure.Figure)
-    assert options == {"raw": True}
-    assert bundle["text/plain"].startswith("Digit browser (interactive")
-    assert "VBox" not in bundle["text/plain"]
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == browser.model_id
-
-
-def test_show_digit_browser_draws_the_starting_digits(monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_utils import widgets
-
-    bundles, titles = [], []
-    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: bundles.append(obj))
-    monkeypatch.setattr(plt, "show", lambda: titles.append(plt.gcf()._suptitle.get_text()))
-    images = np.random.default_rng(1).random((30, 28, 28), dtype=np.float32)
-    assert widgets.show_digit_browser(images, np.arange(30) % 10, start=5) is None
-    assert titles and "images 5 to 14" in titles[0]
-    assert bundles[-1]["text/plain"].startswith("Digit browser")
-    plt.close("all")
-
-
-def test_static_preview_needs_a_drawing_function():
-    from course_utils import widgets
-
-    with pytest.raises(TypeError, match="draw_static should be a function"):
-        widgets.show_with_static_preview(object(), "not a function")
