@@ -38,8 +38,9 @@ class GAN(keras.Model):
     non-saturating loss; Adam 1e-4, betas 0.5/0.9 for WGAN-GP), then ``fit(x, epochs=...)``
     with no targets. Trackers: ``d_loss`` and ``g_loss`` (for WGAN-GP, ``d_loss`` includes the
     penalty). ``discriminator_step(real)`` and ``generator_step(n)`` are the two half-steps;
-    ``generate(n, seed)`` returns samples as a numpy array. Calling the model on noise runs
-    the generator.
+    ``generate(n, seed)`` returns samples as a numpy array; ``decaying_optimizers`` makes a
+    pair of optimizers whose learning rate decays to 0 (sharper samples in short runs).
+    Calling the model on noise runs the generator.
     """
 
     def __init__(self, generator, discriminator, loss: str = "non_saturating",
@@ -165,6 +166,22 @@ def _default_optimizer(wgan: bool):
     if wgan:
         return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+
+def decaying_optimizers(gan: GAN, learning_rate: float, generator_steps: int):
+    """``(d_optimizer, g_optimizer)``: Adam (beta_1 0.5; beta_2 0.9 for WGAN-GP) whose learning
+    rate falls from ``learning_rate`` to 0 along a cosine over ``generator_steps`` generator
+    steps (and ``n_critic`` times as many discriminator steps). The decay sharpens the samples
+    at the end of a short run: on the ring it lifts WGAN-GP's high-quality share markedly."""
+    if generator_steps < 1:
+        raise ValueError(f"generator_steps must be >= 1, got {generator_steps!r}.")
+    beta_2 = 0.9 if gan.loss_name == "wgan-gp" else 0.999
+
+    def adam(steps):
+        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
+        return keras.optimizers.Adam(schedule, beta_1=0.5, beta_2=beta_2)
+
+    return adam(generator_steps * gan.n_critic), adam(generator_steps)
 
 
 def mlp_generator(latent_dim: int = 8, hidden: Sequence[int] = (128, 128),

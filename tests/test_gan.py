@@ -2,7 +2,14 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils.gan import GAN, dcgan, mlp_discriminator, mlp_generator, ring_gan
+from course_utils.gan import (
+    GAN,
+    dcgan,
+    decaying_optimizers,
+    mlp_discriminator,
+    mlp_generator,
+    ring_gan,
+)
 from course_utils.toy_data import ring_of_gaussians
 
 
@@ -15,9 +22,10 @@ def _changed(before, model):
                                                                    strict=True)]
 
 
-@pytest.mark.parametrize("loss", ["non_saturating", "wgan-gp"])
-def test_each_half_step_updates_only_its_own_network(loss):
-    gan = ring_gan(loss, hidden=(16,), seed=0)
+@pytest.mark.parametrize("loss, spectral_norm",
+                         [("non_saturating", False), ("wgan-gp", False), ("non_saturating", True)])
+def test_each_half_step_updates_only_its_own_network(loss, spectral_norm):
+    gan = ring_gan(loss, spectral_norm=spectral_norm, hidden=(16,), seed=0)
     gan.compile()
     real = ring_of_gaussians(32, seed=0)
 
@@ -80,3 +88,13 @@ def test_arguments_builders_and_saving(tmp_path):
     gan.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.generate(5), gan.generate(5), atol=1e-6)
+
+
+def test_decaying_optimizers_follow_the_loss():
+    d_opt, g_opt = decaying_optimizers(ring_gan("wgan-gp", hidden=(8,)), 1e-3, 10)
+    assert (d_opt.beta_1, d_opt.beta_2, g_opt.beta_2) == (0.5, 0.9, 0.9)
+    assert float(g_opt.learning_rate) == pytest.approx(1e-3)
+    _, g_opt = decaying_optimizers(ring_gan(hidden=(8,)), 1e-3, 10)
+    assert g_opt.beta_2 == 0.999
+    with pytest.raises(ValueError, match="generator_steps"):
+        decaying_optimizers(ring_gan(hidden=(8,)), 1e-3, 0)
