@@ -142,19 +142,24 @@ def _to_unit_float(images: np.ndarray) -> np.ndarray:
 
 def load_bundled_mnist(path: Path = BUNDLED_PATH, sha256: str = BUNDLED_SHA256):
     """The bundled 5,000-image subset as raw uint8 images (n, 28, 28) and labels (n,)."""
+    verify_shipped_file(path, sha256, "The bundled MNIST subset")
+    return _read_npz(path, image_key="images", label_key="labels")
+
+
+def verify_shipped_file(path: Path, sha256: str, what: str) -> None:
+    """DataError unless a file shipped inside the package exists and has its recorded sha256."""
     if not path.exists():
         raise DataError(
-            f"The bundled MNIST subset is missing ({path}). Reinstall the course package "
-            "(`make lab` or `pip install -e .`)."
+            f"{what} is missing ({path}). Reinstall the course package (`make lab` or "
+            "`pip install -e .`)."
         )
     found = file_sha256(path)
     if found != sha256:
         raise DataError(
-            f"The bundled MNIST subset at {path} is damaged (sha256 {found[:12]}..., expected "
-            f"{sha256[:12]}...). If you cloned with Git LFS or edited it, restore it with "
-            "`git checkout -- course_utils/data/mnist_5k.npz`."
+            f"{what} at {path} is damaged or not the shipped file (sha256 {found[:12]}..., "
+            f"expected {sha256[:12]}...). If you cloned with Git LFS or edited it, restore it "
+            f"with `git checkout -- course_utils/data/{path.name}`."
         )
-    return _read_npz(path, image_key="images", label_key="labels")
 
 
 def keras_cache_path() -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DataError, file_sha256
+from .data import DataError, verify_shipped_file
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "mnist_features.npz"
 WEIGHTS_SHA256 = "5105b7dc661258b955570af0f2a1bcf66b8cc8aad939668486273f3ff6e2a63a"
@@ -79,18 +79,7 @@ def classify(images, *, model=None) -> np.ndarray:
 
 def _load(path: Path, sha256: str):
     """Rebuild the architecture and load the weights from ``path`` after checking its hash."""
-    if not path.exists():
-        raise DataError(
-            f"The feature network's weights are missing ({path}). Reinstall the course package "
-            "(`pip install -e .`), or rebuild them with `python tools/train_feature_net.py`."
-        )
-    found = file_sha256(path)
-    if found != sha256:
-        raise DataError(
-            f"The feature network's weights at {path} are damaged or not the shipped ones "
-            f"(sha256 {found[:12]}..., expected {sha256[:12]}...). Restore them with "
-            "`git checkout -- course_utils/data/mnist_features.npz`."
-        )
+    verify_shipped_file(path, sha256, "The feature network's weights")
     weights = read_weights(path)
     model = build_feature_network()
     if [w.shape for w in model.get_weights()] != [w.shape for w in weights]:

@@ -50,7 +50,7 @@ def test_a_tampered_copy_is_refused(tmp_path):
     content = bytearray(WEIGHTS_PATH.read_bytes())
     content[len(content) // 2] ^= 0xFF
     tampered.write_bytes(bytes(content))
-    with pytest.raises(DataError, match="damaged or not the shipped ones"):
+    with pytest.raises(DataError, match="damaged or not the shipped file"):
         feature_network(tampered)
 
 
