@@ -177,17 +177,31 @@ def _check_images() -> tuple[np.ndarray, np.ndarray]:
     return x[order[:1000]], x[order[1000:1500]]
 
 
+def _snapshot(model) -> list[np.ndarray]:
+    """Copies of all the model's weights, to compare after training."""
+    import keras
+
+    return [keras.ops.convert_to_numpy(w).copy() for w in model.weights]
+
+
+def _unchanged_kernels(model, before: list[np.ndarray]) -> list[str]:
+    """Paths of the kernels that training left exactly as they were (frozen weights)."""
+    import keras
+
+    return [w.path for w, old in zip(model.weights, before, strict=True)
+            if w.path.endswith("kernel") and np.array_equal(keras.ops.convert_to_numpy(w), old)]
+
+
 def train_for_check(model):
     """Compile and train ``model`` the way the check does; returns (held-out MSE, codes)."""
     import keras
 
     x_train, x_val = _check_images()
     model.compile(optimizer=keras.optimizers.Adam(CHECK_LEARNING_RATE), loss="mse")
-    before = [keras.ops.convert_to_numpy(w).copy() for w in model.weights]
+    before = _snapshot(model)
     call_learner(model.fit, x_train, x_train, epochs=CHECK_EPOCHS, batch_size=CHECK_BATCH,
                  verbose=0, shuffle=True, name="model.fit (the check trains your model)")
-    frozen = [w.path for w, old in zip(model.weights, before, strict=True)
-              if w.path.endswith("kernel") and np.array_equal(keras.ops.convert_to_numpy(w), old)]
+    frozen = _unchanged_kernels(model, before)
     if frozen:
         raise Incorrect(f"The check trained your model, but {len(frozen)} weight matrices did not "
                         f"change (e.g. {frozen[0]}): is trainable set to False somewhere?")
@@ -340,15 +354,11 @@ class _FitRecorder:
             x = args[0] if args else kwargs.get("x")
             y = args[1] if len(args) > 1 else kwargs.get("y")
             recorder.note(x, y)
-            before = [keras.ops.convert_to_numpy(w).copy() for w in model.weights]
+            before = _snapshot(model)
             history = original(model, *args, **kwargs)
             recorder.calls += 1
             if len(before) == len(model.weights):  # else the model was built during fit
-                recorder.frozen += [
-                    weight.path for weight, old in zip(model.weights, before, strict=True)
-                    if weight.path.endswith("kernel")
-                    and np.array_equal(keras.ops.convert_to_numpy(weight), old)
-                ]
+                recorder.frozen += _unchanged_kernels(model, before)
             return history
 
         keras.Model.fit = fit
