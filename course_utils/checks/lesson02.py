@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .common import quiet_retracing, run_model, to_numpy
+from .common import dense_params, quiet_retracing, run_model, to_numpy
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -411,10 +411,11 @@ def _check_dense_transpose(DenseTranspose) -> str:  # noqa: N803 - the learner's
 # -- exercise 5: an untied autoencoder within a tied one's budget -----------------------------
 def untied_params(hidden: int, code_size: int, n_pixels: int = N_PIXELS) -> int:
     """Parameters of the untied autoencoder n_pixels -> hidden -> code -> hidden -> n_pixels."""
-    return 2 * (n_pixels + code_size + 1) * hidden + n_pixels + code_size
+    return dense_params([n_pixels, hidden, code_size, hidden, n_pixels])
 
 
 def _widest(budget: int, code_size: int, n_pixels: int) -> int:
+    """untied_params solved for the hidden width: 2 (n + k + 1) h + n + k <= budget."""
     return (budget - n_pixels - code_size) // (2 * (n_pixels + code_size + 1))
 
 
