@@ -385,9 +385,9 @@ def _check_temperature(temperature, model) -> str:
         raise Incorrect(f"{measured} Too cold: the samples crowd near the mean code.{advice} "
                         "If you chose by precision, it always prefers the coldest samples; "
                         "choose by the Fréchet distance on the validation images.")
-    raise Incorrect(f"{measured} Too hot: the samples leave the region of the codes. If you "
-                    "chose by recall, it always prefers the hottest samples; choose by the "
-                    "Fréchet distance on the validation images.")
+    raise Incorrect(f"{measured} Too hot: the samples leave the region of the codes. Recall "
+                    "grows with the spread, so choosing by recall pushes towards hot samples; "
+                    "choose by the Fréchet distance on the validation images.")
 
 
 frechet = Exercise(
