@@ -389,8 +389,10 @@ beta = Exercise(
         "checks.rate_distortion(vae, x_val) gives (rate, distortion) on validation images.",
         "The rate falls and the distortion rises as beta grows: keep the betas that meet both "
         "targets on validation images.",
-        "Among those that meet both, a value in the middle leaves a margin on both sides for the "
-        "check's other images.",
+        "The check measures on other images, so its numbers differ from yours by a few nats. "
+        "Among the betas that meet both targets, take the one with the largest margin to the "
+        "nearer target (relative margins: 1 - rate / TARGET_RATE, 1 - distortion / "
+        "TARGET_DISTORTION).",
     ],
 )
 
