@@ -125,6 +125,8 @@ def _check_gan_losses(gan_losses) -> str:
 
 def to_numpy_safe(value):
     """A learner's tensor or number as NumPy (values that cannot be converted are returned)."""
+    if value is None or isinstance(value, str | bytes | bool):
+        return value
     try:
         return to_numpy(value)
     except Exception:  # noqa: BLE001 - strings and other odd objects: require_number says why
