@@ -46,7 +46,7 @@ def concatenated(real, fake):
 
 def log_of_sigmoid(real, fake):
     real, fake = np.asarray(real), np.asarray(fake)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         return (-np.mean(np.log(1 / (1 + np.exp(-real)))) - np.mean(np.log(1 - 1 / (1 + np.exp(
             -fake)))), -np.mean(np.log(1 / (1 + np.exp(-fake)))))
 
