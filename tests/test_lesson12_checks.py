@@ -100,6 +100,7 @@ def test_reference_answers_are_correct(exercise, answer):
         (checks.feature_recovery, hungarian, "one to one"),
         (checks.feature_recovery, lambda t, d, th: recovery(t, d, th) * len(t),
          "number of matched"),
+        (checks.feature_recovery, lambda t, d, th: 100 * recovery(t, d, th), "percentage"),
         (checks.chosen_k, 2, "above the target"),
         (checks.chosen_k, 6, "\\*smallest\\*"),
         (checks.chosen_k, 8, "\\*smallest\\*"),

@@ -289,6 +289,8 @@ def _check_feature_recovery(feature_recovery) -> str:
          "even when another feature uses the same one: take the max cosine per true feature."),
         (float(np.sum(cos.max(axis=1) >= 0.9)), "That is the number of matched features; "
          "return the share (between 0 and 1)."),
+        (100.0 * expected, "That is a percentage; return the share as a number between 0 "
+         "and 1."),
     ]
     _explain(found, mistakes, prefix=f"Expected {expected:.4g}, found {found:.4g}.",
              otherwise="Normalise rows, cos = true @ decoder.T, then the mean of "
