@@ -21,6 +21,7 @@ for _name in ("KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR",
     os.environ[_name] = str(_SCRATCH / _name.lower())
     Path(os.environ[_name]).mkdir(parents=True, exist_ok=True)
 os.environ.update(
+    COURSE_PROGRESS_FILE=str(_SCRATCH / "course_progress.json"),  # not the repo's file
     COURSE_FAST="1",
     COURSE_OFFLINE="1",
     TF_CPP_MIN_LOG_LEVEL="3",

@@ -11,6 +11,7 @@ from ..config import strict_expectation
 from ..paths import SOLUTIONS_DIR, lesson_notebook
 from ..solution_blocks import exercise_name, strip_markers
 from .feedback import Feedback, Outcome, show
+from .records import record_outcome
 from .validate import Incorrect, LearnerCodeError, NotAttempted
 
 
@@ -84,6 +85,7 @@ class Exercise:
     def check(self, *args, **kwargs) -> None:
         """Check an answer and show the feedback. In strict mode, an unexpected outcome raises."""
         feedback = self.evaluate(*args, **kwargs)
+        record_outcome(self.lesson, self.name, feedback.outcome.value, feedback.message)
         show(feedback)
         expected = strict_expectation()
         if expected is not None and feedback.outcome.value != expected:
