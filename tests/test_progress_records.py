@@ -46,6 +46,9 @@ def test_show_progress_lists_every_exercise_with_its_latest_outcome(record_file)
     assert by_name["00", "image_mse"] == NOT_CHECKED
     assert table.summary.startswith(f"1 of {len(table.rows)} exercises correct; 2 checked")
     assert "Not quite yet" in str(table) and "Not quite yet" in table._repr_html_()
+    lesson_00 = show_progress("00").rows
+    assert lesson_00 == show_progress(0).rows == table.rows[: len(lesson_00)]
+    assert {row.lesson for row in lesson_00} == {"00"}
 
 
 def test_a_broken_record_file_is_ignored_and_replaced(record_file):

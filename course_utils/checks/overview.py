@@ -1,7 +1,7 @@
 """A learner's own progress: the latest outcome of every exercise of the course, in one table.
 
     from course_utils import show_progress
-    show_progress()
+    show_progress()        # every lesson; show_progress("03") for one
 
 It reads what the checks recorded (:mod:`course_utils.checks.records`) in this copy of the
 course; nothing is sent anywhere.
@@ -42,11 +42,13 @@ def course_exercises() -> list:
     return exercises
 
 
-def progress_rows(path: Path | None = None) -> list[ProgressRow]:
-    """One row per exercise with its latest recorded outcome."""
+def progress_rows(lessons: tuple[str, ...] = (), path: Path | None = None) -> list[ProgressRow]:
+    """One row per exercise (of ``lessons``, or of every lesson) with its latest outcome."""
     records = load_records(path)
     rows = []
     for exercise in course_exercises():
+        if lessons and exercise.lesson not in lessons:
+            continue
         record = records.get(f"{exercise.lesson}/{exercise.name}", {})
         rows.append(ProgressRow(exercise.lesson, exercise.name, exercise.title,
                                 record.get("outcome", NOT_CHECKED), record.get("time", "")))
@@ -87,9 +89,14 @@ class ProgressTable:
                 f"<th>task</th><th>latest outcome</th><th>when</th></tr>{cells}</table>")
 
 
-def show_progress(path: Path | None = None) -> ProgressTable:
-    """The latest outcome of every exercise (shown when it is the last line of a cell)."""
-    return ProgressTable(progress_rows(path))
+def show_progress(*lessons: str | int, path: Path | None = None) -> ProgressTable:
+    """The latest outcome of every exercise, or of the given lessons (``show_progress("00")``
+    or ``show_progress(0, 1)``); shown as a table when it is the last line of a cell."""
+    return ProgressTable(progress_rows(tuple(_lesson_number(n) for n in lessons), path))
+
+
+def _lesson_number(lesson: str | int) -> str:
+    return f"{lesson:02d}" if isinstance(lesson, int) else str(lesson).zfill(2)
 
 
 def _outcome(value: str) -> Outcome | None:
