@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .grading.report import terminal_table, write_csv, write_html
-from .grading.runner import Limits, Row, grade
+from .grading.runner import Limits, Row, grade, stop_all
 from .grading.submissions import find_submissions
 
 
@@ -40,8 +40,12 @@ def grade_all(paths: list[Path], limits: Limits, jobs: int = 1, log=print) -> li
             f"{correct}/{len(rows)} correct ({time.monotonic() - start:.0f} s)")
         return rows
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         results = list(pool.map(run, enumerate(submissions)))
+    finally:  # on Ctrl-C too: no notebook keeps running after the grader stops
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all()
     return [row for rows in results for row in rows]
 
 
@@ -54,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                        help="memory limit per kernel (address space, MB)")
+                        help="memory limit per kernel (resident memory, MB)")
     parser.add_argument("--full", action="store_true", help="full mode instead of fast mode")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.exists()]

@@ -19,6 +19,7 @@ from .submissions import Submission, lesson_of_name, lessons_in, read_notebook
 DID_NOT_RUN = "did not run"
 NOT_GRADED = "not graded"
 GRACE_SECONDS = 30  # after the time limit, for the kernel to start and the worker to stop
+_RUNNING: dict[int, tuple[subprocess.Popen, Path]] = {}  # worker pid -> (process, status file)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Row:
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 300.0  # seconds per notebook
-    memory_mb: int = 6144  # address space of the kernel (TensorFlow alone reserves ~2 GB)
+    memory_mb: int = 4096  # resident memory of the kernel, MB
     full: bool = False
 
 
@@ -81,13 +82,16 @@ def _run(notebook: Path, scratch: Path, limits: Limits) -> tuple[dict, dict]:
         command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    _RUNNING[process.pid] = (process, status_file)
     try:
         process.wait(timeout=limits.timeout + GRACE_SECONDS)
         timed_out = False
     except subprocess.TimeoutExpired:
         timed_out = True
-    status = _read_json(status_file)
-    _stop(process, status.get("kernel_pid"))
+    finally:
+        status = _read_json(status_file)
+        _stop(process, status.get("kernel_pid"))
+        _RUNNING.pop(process.pid, None)
     if timed_out:
         status.update(state="timeout",
                       error=f"the notebook ran longer than {limits.timeout:g} s and was stopped")
@@ -117,14 +121,25 @@ def _kernel_environment(scratch: Path, records_file: Path, limits: Limits) -> di
 
 
 def _stop(process: subprocess.Popen, kernel_pid) -> None:
-    """Kill the worker's process group and the kernel's (the kernel has a session of its own)."""
-    for pid in (process.pid, kernel_pid):
+    """Kill a worker that is still running, with its kernel (which has a session of its own).
+
+    A worker that ended by itself has shut its kernel down already; its pids are left alone
+    (they may have been reused by now)."""
+    if process.poll() is not None:
+        return
+    for pid in (kernel_pid, process.pid):
         if isinstance(pid, int) and pid > 0:
             try:
                 os.killpg(os.getpgid(pid), signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
     process.wait()
+
+
+def stop_all() -> None:
+    """Kill every notebook still running (the grader was interrupted): no orphaned kernels."""
+    for process, status_file in list(_RUNNING.values()):
+        _stop(process, _read_json(status_file).get("kernel_pid"))
 
 
 def _read_json(path: Path) -> dict:

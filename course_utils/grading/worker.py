@@ -3,17 +3,20 @@
     python -m course_utils.grading.worker NOTEBOOK STATUS_JSON CELL_TIMEOUT MEMORY_MB
 
 Run by :mod:`course_utils.grading.runner` in a subprocess whose working folder is a temporary
-copy of the submission, with the environment the grader chose. It limits its own address space
-to MEMORY_MB before it starts the kernel, which inherits the limit. The status file
+copy of the submission, with the environment the grader chose. A watchdog kills the kernel when
+its resident memory passes MEMORY_MB. The status file
 is rewritten at the start of each cell (so a grader that has to kill this process still knows
 where the notebook was) and once at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,18 +27,55 @@ def _write(status_path: Path, **status) -> None:
     os.replace(temporary, status_path)
 
 
-def limit_memory(memory_mb: int) -> None:
-    """Cap the address space of this process and of every process it starts (POSIX only)."""
+class MemoryWatch:
+    """Kill the kernel when its resident memory passes ``memory_mb`` (Linux: read from /proc).
+
+    Elsewhere the address space of this process and its children is capped instead."""
+
+    def __init__(self, memory_mb: int):
+        self.limit_kb = memory_mb * 1024
+        self.exceeded = False
+        self._pid: int | None = None
+        if not Path("/proc/self/status").exists():
+            try:
+                import resource
+
+                limit = memory_mb * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            except (ImportError, ValueError, OSError):
+                pass
+
+    def watch(self, pid: int | None) -> None:
+        if pid is None or self._pid is not None or not Path(f"/proc/{pid}/status").exists():
+            return
+        self._pid = pid
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            rss_kb = _resident_kb(self._pid)
+            if rss_kb is None:
+                return
+            if rss_kb > self.limit_kb:
+                self.exceeded = True
+                with contextlib.suppress(OSError):
+                    os.kill(self._pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+
+def _resident_kb(pid: int) -> int | None:
     try:
-        import resource
-    except ImportError:  # Windows: no limit
-        return
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def main(notebook_path: str, status_file: str, cell_timeout: str, memory_mb: str) -> int:
-    limit_memory(int(memory_mb))
+    memory = MemoryWatch(int(memory_mb))
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -56,6 +96,7 @@ def main(notebook_path: str, status_file: str, cell_timeout: str, memory_mb: str
     def on_cell_start(cell, cell_index, **_):
         if state["kernel_pid"] is None and client.km is not None:
             state["kernel_pid"] = getattr(client.km.provisioner, "pid", None)
+            memory.watch(state["kernel_pid"])
         state.update(state="running", cell=number_of(cell_index))
         _write(status_path, **state)
 
@@ -70,8 +111,9 @@ def main(notebook_path: str, status_file: str, cell_timeout: str, memory_mb: str
     except CellTimeoutError:
         state.update(state="timeout", error=f"a cell ran longer than {cell_timeout} s")
     except DeadKernelError:
-        state.update(state="kernel died", error="the kernel died (out of memory, or the code "
-                                                "ended its own process)")
+        why = (f"it used more than {memory_mb} MB of memory and was stopped" if memory.exceeded
+               else "out of memory, or the code ended its own process")
+        state.update(state="kernel died", error=f"the kernel died ({why})")
     except CellExecutionError as err:
         state.update(state="error", error=_error_line(err))
     except Exception as err:  # noqa: BLE001 - whatever happens, the grader gets a status
