@@ -61,7 +61,8 @@ def graded(tmp_path_factory):
         path = room / learner / name
         path.write_text(text, encoding="utf-8")
         digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-    rows = grade_all([room], Limits(timeout=20, memory_mb=800), jobs=2, log=lambda _: None)
+    # The time limit is per cell here; under a loaded test run a kernel can take 20 s to start.
+    rows = grade_all([room], Limits(timeout=45, memory_mb=800), jobs=2, log=lambda _: None)
     return room, digests, rows
 
 
@@ -86,14 +87,14 @@ def test_a_good_notebook_gets_its_outcomes_and_the_checks_it_never_called(graded
 
 
 @pytest.mark.parametrize("learner, reason", [
-    ("loops", r"stopped in code cell 3 .*(longer than|20 s)"),
+    ("loops", r"stopped in code cell 3 .*(longer than|45 s)"),
     ("eats_memory", r"stopped in code cell 3 .*more than 800 MB of memory"),
     ("raises", r"stopped in code cell 2 .*ZeroDivisionError"),
 ])
 def test_checks_after_the_cell_that_stopped_the_notebook_did_not_run(graded, learner, reason):
     rows = rows_of(graded[2], learner)
     if learner != "raises":
-        assert rows["scale_pixels"].outcome == "correct"  # ran before the bad cell
+        assert rows["scale_pixels"].outcome == "correct", rows["scale_pixels"]  # ran first
     assert rows["flatten_images"].outcome == DID_NOT_RUN
     assert rows["flatten_images"].message
     assert re.search(reason, rows["flatten_images"].message), rows["flatten_images"].message
