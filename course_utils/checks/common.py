@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 
@@ -187,3 +188,25 @@ def quiet_retracing():
         yield
     finally:
         logger.setLevel(level)
+
+
+def explain_mismatch(found: float, mistakes, *, rtol: float, prefix: str, otherwise: str,
+                     atol: float = 0.0):
+    """Raise Incorrect naming the first typical mistake (value, message) whose finite value
+    matches ``found``; otherwise raise Incorrect with ``otherwise``."""
+    for value, message in mistakes:
+        if np.isfinite(value) and np.isclose(found, value, rtol=rtol, atol=atol):
+            raise Incorrect(f"{prefix} {message}")
+    raise Incorrect(f"{prefix} {otherwise}")
+
+
+@functools.cache
+def bundled_image_split(seed: int, n_train: int, n_held_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n_train`` and ``n_held_out`` other images of the bundled MNIST subset (float32 in
+    [0, 1]), in an order fixed by ``seed``: the same for every learner and every call."""
+    from ..data import load_bundled_mnist
+
+    images, _ = load_bundled_mnist()
+    order = np.random.default_rng(seed).permutation(len(images))
+    x = images.astype(np.float32) / np.float32(255.0)
+    return x[order[:n_train]], x[order[n_train:n_train + n_held_out]]

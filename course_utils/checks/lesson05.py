@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from .common import bundled_image_split, explain_mismatch
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -47,16 +48,6 @@ def _small_model(seed: int):
     return model
 
 
-
-
-def _explain_mismatch(found: float, mistakes, *, rtol: float, prefix: str, otherwise: str):
-    """Raise Incorrect naming the first typical mistake whose value matches ``found``."""
-    for value, message in mistakes:
-        if np.isclose(found, value, rtol=rtol):
-            raise Incorrect(f"{prefix} {message}")
-    raise Incorrect(f"{prefix} {otherwise}")
-
-
 def _check_weight_penalty(weight_penalty) -> str:
     fn = require_function(weight_penalty, "weight_penalty")
     for seed, (l1, l2) in enumerate(((0.0, 1e-2), (1e-3, 0.0), (2e-3, 5e-3))):
@@ -83,7 +74,7 @@ def _check_weight_penalty(weight_penalty) -> str:
              "For L2 you took the norm (a square root); the penalty uses the squared weights, "
              "`sum(w**2)`, without a root."),
         ]
-        _explain_mismatch(
+        explain_mismatch(
             found, mistakes, rtol=1e-4,
             prefix=f"With l1={l1}, l2={l2}: expected {expected:.6g}, found {found:.6g}.",
             otherwise="Add `l1 * sum(|w|) + l2 * sum(w**2)` over the kernels of every Dense "
@@ -130,7 +121,7 @@ def _check_kl_sparsity_penalty(kl_sparsity_penalty) -> str:
             (float((rho * np.log(rho / rho_hat)).sum()), "The second term, "
              "(1 - rho) log((1 - rho) / (1 - rho_hat)), is missing."),
         ]
-        _explain_mismatch(
+        explain_mismatch(
             found, mistakes, rtol=1e-3,
             prefix=f"With rho={rho}: expected {expected:.5g}, found {found:.5g}.",
             otherwise="Compute rho_hat = codes.mean(axis=0), then sum KL(rho || rho_hat) over "
@@ -166,15 +157,9 @@ CODE_UNITS = 100
 CHECK_EPOCHS, CHECK_BATCH, CHECK_LEARNING_RATE = 5, 50, 1e-2
 
 
-@functools.cache
 def _check_images() -> tuple[np.ndarray, np.ndarray]:
     """1,000 training and 500 held-out images from the bundled MNIST subset, always the same."""
-    from ..data import load_bundled_mnist
-
-    images, _ = load_bundled_mnist()
-    order = np.random.default_rng(5).permutation(len(images))
-    x = images.astype(np.float32) / np.float32(255.0)
-    return x[order[:1000]], x[order[1000:1500]]
+    return bundled_image_split(5, 1000, 500)
 
 
 def _snapshot(model) -> list[np.ndarray]:

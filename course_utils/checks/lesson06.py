@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from .common import explain_mismatch
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -19,14 +20,6 @@ from .validate import (
 )
 
 LESSON = "06"
-
-
-def _explain_mismatch(found: float, mistakes, *, rtol: float, prefix: str, otherwise: str):
-    """Raise Incorrect naming the first typical mistake whose value matches ``found``."""
-    for value, message in mistakes:
-        if np.isfinite(value) and np.isclose(found, value, rtol=rtol, atol=1e-9):
-            raise Incorrect(f"{prefix} {message}")
-    raise Incorrect(f"{prefix} {otherwise}")
 
 
 def _real_number(value: object, name: str) -> float:
@@ -104,8 +97,8 @@ def _check_frechet(frechet) -> str:
             mistakes.append((m + traces_t - 2 * root_t, "Your covariance matrices are (n_samples, "
                              "n_samples): `np.cov` treats each *row* as a variable by default. "
                              "Rows are samples here: `np.cov(features, rowvar=False)`."))
-        _explain_mismatch(
-            found, mistakes, rtol=1e-4,
+        explain_mismatch(
+            found, mistakes, rtol=1e-4, atol=1e-9,
             prefix=f"For two sets of shapes {a.shape} and {b.shape}: expected {expected:.6g}, "
             f"found {found:.6g}.",
             otherwise="Compute ||mu_a - mu_b||^2 + tr(C_a) + tr(C_b) - 2 tr(sqrtm(C_a @ C_b)) "
@@ -264,8 +257,8 @@ def _check_knn_precision(knn_precision) -> str:
             (float(np.sum(_sorted_distances(fake, real)[:, 0] <= own[:, k].mean())) / len(fake),
              "You used one radius (the mean) for every ball; each real point has its own radius."),
         ]
-        _explain_mismatch(
-            found, mistakes, rtol=1e-9,
+        explain_mismatch(
+            found, mistakes, rtol=1e-9, atol=1e-9,
             prefix=f"With k={k} on {len(real)} real and {len(fake)} fake points: expected "
             f"{expected:.4f}, found {found:.4f}.",
             otherwise="Radius of each real point: distance to its k-th nearest other real point. "
@@ -308,7 +301,7 @@ def _check_modes_covered(modes_covered) -> str:
             ((shares >= min_share).sum() / 10, "That is the fraction of the 10 digits covered; "
              "return how many digits are covered."),
         ]
-        _explain_mismatch(found, mistakes, rtol=1e-9, prefix=prefix,
+        explain_mismatch(found, mistakes, rtol=1e-9, prefix=prefix,
                           otherwise="Count the digits 0-9 whose share of the samples is at least "
                           "min_share.")
     return "Counts the digits whose share of the samples is at least min_share."

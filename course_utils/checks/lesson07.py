@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from .common import bundled_image_split
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -287,15 +288,9 @@ def rate_distortion(vae, images) -> tuple[float, float]:
     return float(result["kl"]), float(result["reconstruction"])
 
 
-@functools.cache
 def _check_images() -> tuple[np.ndarray, np.ndarray]:
     """600 training and 300 held-out images from the bundled MNIST subset, always the same."""
-    from ..data import load_bundled_mnist
-
-    images, _ = load_bundled_mnist()
-    order = np.random.default_rng(7).permutation(len(images))
-    x = images.astype(np.float32) / np.float32(255.0)
-    return x[order[:600]], x[order[600:900]]
+    return bundled_image_split(7, 600, 300)
 
 
 @functools.cache
