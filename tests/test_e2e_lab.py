@@ -2,8 +2,9 @@
 
 Starts JupyterLab from the project's venv on a free loopback port, in a temporary copy of the
 course with temporary Jupyter directories; opens lesson 00, runs all cells, moves the digit
-browser's slider and checks that the picture changed; then runs exercise 00 and checks that a
-wrong answer's feedback appears. Screenshots go to test-artifacts/e2e/.
+browser's slider and checks that the picture changed; opens lesson 10, moves one slider of the
+latent explorer and checks that the decoded image's pixels changed; then runs exercise 00 and
+checks that a wrong answer's feedback appears. Screenshots go to test-artifacts/e2e/.
 """
 
 from __future__ import annotations
@@ -175,14 +176,15 @@ def page(browser):
     context.close()
 
 
-def _open_and_run_all(page, base: str, token: str, notebook: str) -> None:
+def _open_and_run_all(page, base: str, token: str, notebook: str,
+                      timeout_ms: int = TIMEOUT_MS) -> None:
     page.goto(f"{base}/lab/tree/{notebook}?token={token}&reset")
     page.get_by_text(IDLE).wait_for()  # a kernel exists and is idle
     page.locator(".jp-Notebook").first.click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     page.get_by_text("(ipykernel) | Busy").wait_for(timeout=10_000)
-    page.get_by_text(IDLE).wait_for()
+    page.get_by_text(IDLE).wait_for(timeout=timeout_ms)
 
 
 def test_lesson_00_runs_and_the_digit_browser_redraws(lab, page):
@@ -215,6 +217,40 @@ def test_lesson_00_runs_and_the_digit_browser_redraws(lab, page):
     assert caption.inner_text() != before_caption
     image_changed = after_pixels != before_pixels
     assert image_changed, "the slider moved but the digit image did not change"
+
+
+def test_lesson_10_latent_explorer_redraws_when_a_slider_moves(lab, page):
+    base, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Lesson 10 trains a VAE (fast mode: one epoch) before the explorer: allow a few minutes.
+    _open_and_run_all(page, base, token, "notebooks/10_latent_spaces.ipynb",
+                      timeout_ms=5 * TIMEOUT_MS)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+    assert errors.count() == 0, f"errors in lesson 10: {errors.all_inner_texts()}"
+    explorer = page.locator(".course-latent-explorer")
+    explorer.scroll_into_view_if_needed()
+    picture = explorer.locator("img")
+    caption = explorer.locator(".widget-html-content")
+    picture.wait_for()
+    handles = explorer.locator(".noUi-handle")
+    assert handles.count() >= 2, "the explorer should have one slider per code unit"
+    before_caption = caption.inner_text()
+    before_pixels = picture.screenshot()
+    page.screenshot(path=str(ARTIFACTS / "lesson10-explorer-before.png"))
+
+    handle = handles.first
+    handle.focus()
+    for _ in range(5):  # five steps of 0.1 on code unit 1
+        handle.press("ArrowRight")
+    page.wait_for_function(
+        "([el, text]) => el.innerText !== text",
+        arg=[caption.element_handle(), before_caption],
+    )
+    page.wait_for_timeout(500)  # let the new PNG paint
+    after_pixels = picture.screenshot()
+    page.screenshot(path=str(ARTIFACTS / "lesson10-explorer-after.png"))
+    assert caption.inner_text() != before_caption
+    assert after_pixels != before_pixels, "unit 1 moved but the decoded image did not change"
 
 
 def test_exercise_feedback_appears_in_the_output(lab, page):
