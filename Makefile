@@ -49,8 +49,11 @@ $(STAMP): pyproject.toml
 	    fi; \
 	    "$$py" $(CHECK_PYTHON) --name "$$py" && "$$py" -m venv "$(VENV)" || exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# uv installs the same packages as pip, in a third of the time; pip is the fallback.
+	$(BIN)/python -m pip install --quiet uv && \
+	    $(BIN)/python -m uv pip install --quiet -e ".[dev]" --python "$(BIN)/python" || { \
+	    $(BIN)/python -m pip install --quiet --upgrade "pip>=24" && \
+	    $(BIN)/python -m pip install --quiet -e ".[dev]"; }
 	@touch $(STAMP)
 
 lab: $(STAMP)  ## start JupyterLab on lesson 00 (LAB_ARGS=--no-browser for headless)

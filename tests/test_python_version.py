@@ -127,7 +127,7 @@ if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
     /bin/mkdir -p "$3/bin" && /bin/cp "$0" "$3/bin/python" && echo "$0" > "$3/made-by"
     exit 0
 fi
-if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
+if [ "$1" = "-m" ] && {{ [ "$2" = "pip" ] || [ "$2" = "uv" ]; }}; then
     echo "$*" >> "{log}"
     exit 0
 fi
