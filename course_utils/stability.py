@@ -28,13 +28,15 @@ def coefficient_of_variation(values, axis: int | None = 0):
     With ``values`` of shape ``(n_seeds, n_metrics)`` and ``axis=0``: one number per metric.
     ``ddof=1`` because the seeds are a sample of all the seeds one could have run; ``|mean|`` so
     that a negative mean (a log-likelihood, say) gives a positive spread. Non-finite values (a
-    diverged run) make the result NaN: decide first what to do with such runs.
+    diverged run) make the result NaN, and so does a metric that is 0 for every seed: decide
+    first what to do with such runs.
     """
     values = np.asarray(values, dtype=np.float64)
     count = values.size if axis is None else values.shape[axis]
     if count < 2:
         raise ValueError("A spread needs at least two values (seeds) along the axis.")
-    return np.std(values, axis=axis, ddof=1) / np.abs(np.mean(values, axis=axis))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero mean gives inf or NaN
+        return np.std(values, axis=axis, ddof=1) / np.abs(np.mean(values, axis=axis))
 
 
 def first_divergence(losses, factor: float = 10.0) -> int | None:
