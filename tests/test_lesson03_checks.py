@@ -1,5 +1,6 @@
 """Lesson 03 checks: the reference answers pass, typical mistakes get a specific message."""
 
+import hashlib
 import math
 
 import keras
@@ -61,17 +62,34 @@ def test_sse_per_image(answer, outcome, words):
 
 
 # -- smallest_width --------------------------------------------------------------------------
+# The first candidate each sweep trains, right after the check seeds every generator, keyed by
+# what it was built and trained from. A sweep that returns its first candidate unconditionally
+# (check_target=False) reuses one trained earlier in this module (the correct sweep trains the
+# same width 4 first, from the same seed and data): the same model, one training less. Sweeps
+# that go on to build more candidates never read it, so their random state is untouched.
+_FIRST_CANDIDATE = {}
+
+
+def _digest(array):
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
 def _sweep(*, order=sorted, code=16, check_target=True, fit=True, frozen=False):
     """A capacity sweep with one realistic mistake switched on."""
 
     def smallest_width(widths, x_fit, x_val, target):
-        for width in order(widths):
+        for i, width in enumerate(order(widths)):
+            key = (code, width, frozen, fit, _digest(x_fit), _digest(x_val))
+            if i == 0 and not check_target and key in _FIRST_CANDIDATE:
+                return _FIRST_CANDIDATE[key]
             model = dense_autoencoder(code, hidden=(width,))
             if frozen:
                 model.encoder.trainable = False
             if fit:
                 fit_autoencoder(model, keras.optimizers.Adam(1e-2), x_fit, epochs=4,
                                 batch_size=32)
+            if i == 0:
+                _FIRST_CANDIDATE[key] = model
             if not check_target or reconstruction_mse(model, x_val) <= target:
                 return model
         return model
