@@ -26,11 +26,6 @@ os.environ.update(
     COURSE_OFFLINE="1",
     TF_CPP_MIN_LOG_LEVEL="3",
     PYDEVD_DISABLE_FILE_VALIDATION="1",
-    # Two xdist workers already keep both cores busy: one BLAS thread per process, so NumPy's
-    # linear algebra does not spin-wait against the other worker's kernel.
-    OPENBLAS_NUM_THREADS="1",
-    OMP_NUM_THREADS="1",
-    MKL_NUM_THREADS="1",
 )
 os.environ.pop("COURSE_STRICT_CHECKS", None)
 
