@@ -190,12 +190,16 @@ def quiet_retracing():
         logger.setLevel(level)
 
 
-def explain_mismatch(found: float, mistakes, *, rtol: float, prefix: str, otherwise: str,
+def explain_mismatch(found, mistakes, *, rtol: float, prefix: str, otherwise: str,
                      atol: float = 0.0):
-    """Raise Incorrect naming the first typical mistake (value, message) whose finite value
-    matches ``found``; otherwise raise Incorrect with ``otherwise``."""
+    """Raise Incorrect naming the first typical mistake (value, message) whose value matches
+    ``found`` (a number or an array: same shape, all finite, close everywhere); otherwise raise
+    Incorrect with ``otherwise``."""
     for value, message in mistakes:
-        if np.isfinite(value) and np.isclose(found, value, rtol=rtol, atol=atol):
+        with np.errstate(all="ignore"):
+            value = np.asarray(value, dtype=np.float64)
+        if (value.shape == np.shape(found) and np.all(np.isfinite(value))
+                and np.allclose(found, value, rtol=rtol, atol=atol)):
             raise Incorrect(f"{prefix} {message}")
     raise Incorrect(f"{prefix} {otherwise}")
 

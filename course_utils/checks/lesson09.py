@@ -80,11 +80,9 @@ def _check_coefficient_of_variation(coefficient_of_variation) -> str:
             (std, "That is the standard deviation alone: divide it by |mean| to make it relative "
              "(and unit-free)."),
         ]
-        for value, message in mistakes:
-            if np.allclose(found, value, rtol=1e-6, atol=1e-12):
-                raise Incorrect(f"{prefix} {message}")
-        raise Incorrect(f"{prefix} Compute np.std(values, axis=0, ddof=1) / "
-                        "np.abs(np.mean(values, axis=0)).")
+        explain_mismatch(found, mistakes, rtol=1e-6, atol=1e-12, prefix=prefix,
+                         otherwise="Compute np.std(values, axis=0, ddof=1) / "
+                                   "np.abs(np.mean(values, axis=0)).")
     return ("Sample standard deviation over the seeds divided by |mean|, one per metric: unit-free "
             "and positive even for a negative metric.")
 

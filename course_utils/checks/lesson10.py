@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from .common import bundled_image_split
+from .common import bundled_image_split, explain_mismatch
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -18,18 +18,6 @@ from .validate import (
 )
 
 LESSON = "10"
-
-
-def _match(found: np.ndarray, mistakes, *, prefix: str, otherwise: str, rtol: float = 1e-4,
-           atol: float = 1e-6):
-    """Raise Incorrect naming the first typical mistake whose values match ``found``."""
-    for values, message in mistakes:
-        with np.errstate(all="ignore"):
-            values = np.asarray(values, dtype=np.float64)
-        if (values.shape == found.shape and np.all(np.isfinite(values))
-                and np.allclose(found, values, rtol=rtol, atol=atol)):
-            raise Incorrect(f"{prefix} {message}")
-    raise Incorrect(f"{prefix} {otherwise}")
 
 
 def _worst(found: np.ndarray, expected: np.ndarray) -> str:
@@ -85,9 +73,10 @@ def _check_slerp(slerp) -> str:
                 (_slerp_reference(a, b, t, np.degrees(omega)), "The angle is in degrees; "
                  "np.sin expects radians (np.arccos already gives radians)."),
             ]
-        _match(found, mistakes, prefix=f"For {what}: {_worst(found, expected)}",
-               otherwise="Compute w = arccos(a·b / (|a| |b|)), then (sin((1 - t) w) a + "
-               "sin(t w) b) / sin(w) for each t (shape (len(t), k)).")
+        explain_mismatch(found, mistakes, rtol=1e-4, atol=1e-6,
+                         prefix=f"For {what}: {_worst(found, expected)}",
+                         otherwise="Compute w = arccos(a·b / (|a| |b|)), then (sin((1 - t) w) a "
+                                   "+ sin(t w) b) / sin(w) for each t (shape (len(t), k)).")
     return ("Your slerp matches the reference for long and short codes; at t = 0 and 1 it returns "
             "the two codes, and between them it follows the arc.")
 
@@ -155,9 +144,9 @@ def _check_integrated_gradients(integrated_gradients) -> str:
     ]
     prefix = (f"{_worst(found, exact)} Your attributions add up to {total:.4g}; f(x) - "
               f"f(baseline) = {difference:.4g} (completeness error {100 * error:.2f} %).")
-    _match(found, mistakes, prefix=prefix, rtol=1e-3, atol=1e-5,
-           otherwise="Average the gradient of f at baseline + alpha (x - baseline) over alpha = "
-           "(k + 0.5) / steps, then multiply by (x - baseline).")
+    explain_mismatch(found, mistakes, prefix=prefix, rtol=1e-3, atol=1e-5,
+                     otherwise="Average the gradient of f at baseline + alpha (x - baseline) "
+                               "over alpha = (k + 0.5) / steps, then multiply by (x - baseline).")
 
 
 # -- slant ---------------------------------------------------------------------------------------
@@ -215,9 +204,9 @@ def _check_slant(slant) -> str:
          "flipped."),
         (-mu11, "That is -mu11 alone: divide it by mu02 to get a shift per row."),
     ]
-    _match(found, mistakes, prefix=_worst(found, expected), rtol=1e-3,
-           otherwise="With pixel values as weights: centre the column x and the row y on "
-           "their means, then slant = -E[dx dy] / E[dy dy].")
+    explain_mismatch(found, mistakes, prefix=_worst(found, expected), rtol=1e-3, atol=1e-6,
+                     otherwise="With pixel values as weights: centre the column x and the row y "
+                               "on their means, then slant = -E[dx dy] / E[dy dy].")
 
 
 # -- unit_r2 -------------------------------------------------------------------------------------
@@ -276,9 +265,10 @@ def _check_unit_r2(unit_r2) -> str:
         (swapped, "The arguments of r2_score are swapped: r2_score(y_true, y_pred), truth "
          "first."),
     ]
-    _match(found, mistakes, prefix=_worst(found, expected), rtol=1e-3, atol=1e-4,
-           otherwise="For each unit u: LinearRegression().fit(codes_train[:, [u]], "
-           "values_train), then r2_score(values_test, model.predict(codes_test[:, [u]])).")
+    explain_mismatch(found, mistakes, prefix=_worst(found, expected), rtol=1e-3, atol=1e-4,
+                     otherwise="For each unit u: LinearRegression().fit(codes_train[:, [u]], "
+                               "values_train), then r2_score(values_test, "
+                               "model.predict(codes_test[:, [u]])).")
 
 
 # -- alpha: a concept edit with a target change in ink mass ---------------------------------------

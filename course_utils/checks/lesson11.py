@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .common import explain_mismatch
 from .exercise import Exercise
 from .validate import (
     Incorrect,
@@ -21,13 +22,6 @@ def _matches(found: np.ndarray, values) -> bool:
     values = np.asarray(values, dtype=np.float64)
     return (values.shape == found.shape and bool(np.all(np.isfinite(values)))
             and np.allclose(found, values, rtol=1e-6, atol=1e-9))
-
-
-def _explain(found: np.ndarray, mistakes, *, prefix: str, otherwise: str):
-    for values, message in mistakes:
-        if _matches(found, values):
-            raise Incorrect(f"{prefix} {message}")
-    raise Incorrect(f"{prefix} {otherwise}")
 
 
 # -- discretize ----------------------------------------------------------------------------------
@@ -97,9 +91,10 @@ def _check_discretize(discretize) -> str:
              "the recipe uses equal-*width* bins between each unit's minimum and maximum "
              "(`np.histogram_bin_edges`)."),
         ]
-        _explain(found, mistakes, prefix=prefix, otherwise="Expected labels 0 .. bins - 1 from "
-                 "equal-width bins over each unit's own range (`np.histogram_bin_edges(column, "
-                 "bins)`, then `np.digitize(column, edges[1:-1])`).")
+        explain_mismatch(found, mistakes, rtol=1e-6, atol=1e-9, prefix=prefix,
+                         otherwise="Expected labels 0 .. bins - 1 from equal-width bins "
+                                   "over each unit's own range (`np.histogram_bin_edges(column, "
+                                   "bins)`, then `np.digitize(column, edges[1:-1])`).")
     return ("Equal-width bins per unit, labels 0 .. bins - 1, each unit's maximum in the last "
             "bin: the same labels as course_utils.disentanglement.discretize.")
 
@@ -169,9 +164,9 @@ def _check_normalised_mi(normalised_mi) -> str:
              "always scores 1. Divide by H(factor) instead: 1 should mean 'this unit tells "
              "everything about the factor'."),
         ]
-        _explain(found, mistakes, prefix=prefix, otherwise="Expected "
-                 "mutual_info_score(factor_k, unit_u) / H(factor_k) in entry (u, k), with "
-                 "H(f) = mutual_info_score(f, f).")
+        explain_mismatch(found, mistakes, rtol=1e-6, atol=1e-9, prefix=prefix,
+                         otherwise="Expected mutual_info_score(factor_k, unit_u) / H(factor_k) "
+                                   "in entry (u, k), with H(f) = mutual_info_score(f, f).")
     return ("I(unit; factor) / H(factor), units x factors, in the same unit for both: the "
             "normalised matrix that MIG reads.")
 
@@ -221,11 +216,10 @@ def _check_mig_from_info(mig_from_info) -> str:
             (float(np.sort(info.ravel())[-1] - np.sort(info.ravel())[-2]), "You sorted the "
              "whole matrix at once; sort each factor's column on its own."),
         ]
-        for value, message in mistakes:
-            if np.isclose(found, value, rtol=1e-6):
-                raise Incorrect(f"{prefix} {message}")
-        raise Incorrect(f"{prefix} For each factor (column), sort the units' values, take the "
-                        "largest minus the second largest, then average over the factors.")
+        explain_mismatch(found, mistakes, rtol=1e-6, atol=1e-8, prefix=prefix,
+                         otherwise="For each factor (column), sort the units' values, take the "
+                                   "largest minus the second largest, then average over the "
+                                   "factors.")
     return "The mean over factors of (best unit - second best unit): MIG."
 
 
