@@ -78,8 +78,8 @@ def load_mnist(
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}.")
     full = wants_full_mnist() if full is None else full
     offline = is_offline() if offline is None else offline
-    why = (f"the course default: numbers match the stored notebooks; {DATA_ENV}=full for the "
-           "full MNIST")
+    why = (f"the course default: the same images for everyone, offline; {DATA_ENV}=full for "
+           "the full MNIST")
     if full:
         try:
             if offline:
