@@ -117,6 +117,35 @@ def generation_scores(real, fake, *, k_pr: int = 3, k_dc: int = 5) -> dict[str, 
             "recall": recall, "density": density, "coverage": coverage}
 
 
+def class_confidence(images) -> np.ndarray:
+    """The feature network's probability for its predicted digit, per image (n,), in [0.1, 1].
+
+    Near 1: the image looks clearly like one digit; near 0.1-0.5: a blend or a smudge.
+    """
+    from .features import feature_network
+
+    x = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28)
+    probabilities = np.concatenate([np.asarray(feature_network()(x[i:i + 500], training=False))
+                                    for i in range(0, len(x), 500)])
+    return probabilities.max(axis=1).astype(np.float64)
+
+
+def mean_sd(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1) of per-seed results (at least 2 values)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if x.size < 2 or not np.isfinite(x).all():
+        raise ValueError(f"need at least 2 finite values (one per seed); got {x.size}.")
+    return float(x.mean()), float(x.std(ddof=1))
+
+
+def is_tie(values_a, values_b) -> bool:
+    """True when two per-seed results differ by no more than their spread: the difference of
+    the means is at most the larger of the two standard deviations (ddof=1)."""
+    mean_a, sd_a = mean_sd(values_a)
+    mean_b, sd_b = mean_sd(values_b)
+    return abs(mean_a - mean_b) <= max(sd_a, sd_b)
+
+
 def blur(images, sigma: float = 1.5) -> np.ndarray:
     """Gaussian-blur each image (n, 28, 28) by ``sigma`` pixels (no blur across images)."""
     from scipy.ndimage import gaussian_filter
@@ -152,11 +181,17 @@ def calibration_sets(mnist, *, n: int = 1000, seed: int = 0, blur_sigma: float =
 
 
 def knn_radii(points: np.ndarray, k: int) -> np.ndarray:
-    """Distance from each point to its k-th nearest neighbour among the others."""
-    from sklearn.neighbors import NearestNeighbors
+    """Distance from each point to its k-th nearest neighbour among the others.
 
-    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
-    return distances[:, k]  # column 0 is the point itself
+    Exact Euclidean distances (``cdist``, in chunks of rows), so that a point lying exactly on a
+    ball's edge is found inside it whichever way the distances were computed.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    radii = np.empty(len(points))
+    for start in range(0, len(points), CHUNK):
+        distances = cdist(points[start:start + CHUNK], points)
+        radii[start:start + CHUNK] = np.partition(distances, k, axis=1)[:, k]  # 0: itself
+    return radii
 
 
 def _inside_any_ball(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:

@@ -50,3 +50,30 @@ def interpolate(code_a, code_b, steps: int = 8) -> np.ndarray:
         raise ValueError(f"steps must be a whole number >= 2, got {steps!r}.")
     weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
     return (1 - weights) * a + weights * b
+
+
+def nearest_distances(points, reference) -> np.ndarray:
+    """Euclidean distance from each of ``points`` (n, k) to its nearest row of ``reference``.
+
+    A support test: small distances say the points lie *near* reference codes, nothing about
+    whether they are spread like them (a tight cluster near a few codes scores well too).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    points = np.asarray(points, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    if points.ndim != 2 or reference.ndim != 2 or points.shape[1] != reference.shape[1]:
+        raise ValueError(f"points and reference must be (n, k) arrays with the same k; got "
+                         f"shapes {points.shape} and {reference.shape}.")
+    distances, _ = NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(points)
+    return distances[:, 0]
+
+
+def spread_ratio(samples, codes) -> float:
+    """Median over code units of std(samples) / std(codes): 1 when the spreads match."""
+    samples = np.asarray(samples, dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.float64)
+    if samples.ndim != 2 or codes.ndim != 2 or samples.shape[1] != codes.shape[1]:
+        raise ValueError(f"samples and codes must be (n, k) arrays with the same k; got "
+                         f"shapes {samples.shape} and {codes.shape}.")
+    return float(np.median(samples.std(axis=0, ddof=1) / codes.std(axis=0, ddof=1)))

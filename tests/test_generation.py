@@ -192,3 +192,24 @@ def test_generation_scores_gives_all_five_numbers():
     scores = generation_scores(real, fake)
     assert set(scores) == {"frechet_distance", "precision", "recall", "density", "coverage"}
     assert all(isinstance(value, float) for value in scores.values())
+
+
+def test_mean_sd_uses_ddof_1_and_ties_are_differences_within_the_spread():
+    assert generation.mean_sd([1.0, 2.0, 3.0]) == pytest.approx((2.0, 1.0))
+    assert generation.is_tie([1.0, 2.0, 3.0], [2.5, 3.0, 3.5])  # 0.75 apart, sd 1.0
+    assert not generation.is_tie([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])
+    assert generation.is_tie([1.0, 2.0, 3.0], [3.0, 3.0, 3.0])  # exactly one sd apart: a tie
+    with pytest.raises(ValueError, match="at least 2"):
+        generation.mean_sd([1.0])
+
+
+def test_class_confidence_is_high_on_real_digits_and_lower_on_blends():
+    from course_utils.data import load_mnist
+
+    mnist = load_mnist(full=False)
+    real = mnist.x_test[:200]
+    blends = 0.5 * (real[:100] + real[100:200])
+    confidence = generation.class_confidence(real)
+    assert confidence.shape == (200,) and np.all((confidence > 0.09) & (confidence <= 1.0))
+    assert confidence.mean() > generation.class_confidence(blends).mean() + 0.1
+    np.testing.assert_allclose(generation.class_confidence(real.reshape(200, 784)), confidence)

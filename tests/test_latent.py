@@ -44,3 +44,23 @@ def test_interpolation_includes_both_ends_and_is_evenly_spaced():
         interpolate([0.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="steps"):
         interpolate([0.0], [1.0], steps=1)
+
+
+def test_nearest_distances_sees_support_but_not_scale():
+    from course_utils.latent import nearest_distances, spread_ratio
+
+    reference = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
+    np.testing.assert_allclose(nearest_distances([[0.0, 1.0], [3.0, 4.0]], reference), [1.0, 0.0])
+    rng = np.random.default_rng(0)
+    codes = rng.normal(scale=5.0, size=(2000, 4))
+    squeezed = rng.normal(scale=1.0, size=(500, 4))  # the wrong scale, inside the cloud
+    # from the samples: as close as real codes are; from the codes: far from the samples
+    assert np.median(nearest_distances(squeezed, codes)) < np.median(
+        nearest_distances(rng.normal(scale=5.0, size=(500, 4)), codes))
+    assert np.median(nearest_distances(codes, squeezed)) > 2 * np.median(
+        nearest_distances(codes, rng.normal(scale=5.0, size=(500, 4))))
+    assert spread_ratio(squeezed, codes) == pytest.approx(0.2, abs=0.02)
+    with pytest.raises(ValueError, match="same k"):
+        nearest_distances(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="same k"):
+        spread_ratio(np.zeros((3, 2)), np.zeros(3))
