@@ -7,6 +7,7 @@ from course_utils.vae import (
     VAE,
     KLWarmUp,
     active_units,
+    binary_entropy,
     conv_vae,
     dense_vae,
     kl_divergence,
@@ -141,3 +142,25 @@ def test_builders_save_and_load(tmp_path):
     assert (loaded.beta_target, loaded.free_bits) == (0.5, 0.1)
     np.testing.assert_allclose(loaded(_images(2)), vae(_images(2)), atol=1e-6)
     assert negative_elbo(vae, _images(4)) > 0
+
+
+def test_binary_entropy_is_the_floor_of_the_summed_bce():
+    rng = np.random.default_rng(0)
+    images = rng.random((3, 28, 28)).astype("float32")
+    images[:, :4] = 0.0  # blank and saturated pixels have no entropy
+    images[:, -4:] = 1.0
+    floor = binary_entropy(images)
+    assert floor.shape == (3,) and floor.dtype == np.float64
+    # the BCE of a perfect reconstruction is the entropy; any other reconstruction costs more
+    perfect = keras.ops.convert_to_numpy(reconstruction_loss(images, images))
+    assert np.allclose(perfect, floor, rtol=1e-3)
+    worse = keras.ops.convert_to_numpy(reconstruction_loss(images, np.clip(images + 0.1, 0, 1)))
+    assert np.all(worse > floor)
+    assert np.allclose(binary_entropy(np.round(images)), 0.0)
+    assert np.isclose(binary_entropy(np.full((1, 2), 0.5))[0], 2 * np.log(2))
+
+
+@pytest.mark.parametrize("bad", [np.full((2, 4), 1.5), np.full((2, 4), np.nan), np.zeros(4)])
+def test_binary_entropy_refuses_values_that_are_not_pixels(bad):
+    with pytest.raises(ValueError):
+        binary_entropy(bad)

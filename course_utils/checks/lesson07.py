@@ -10,6 +10,7 @@ from .common import bundled_image_split
 from .exercise import Exercise
 from .validate import (
     Incorrect,
+    NotAttempted,
     call_learner,
     describe,
     distinct_numbers,
@@ -83,6 +84,16 @@ def _check_reparameterize(reparameterize) -> str:
                             "check needs to know the noise to compare).")
         _explain(found, mistakes, prefix=_first_difference(found, expected),
                  otherwise="Compute z_mean + exp(z_log_var / 2) * eps.")
+    # Float64 inputs (other values, other noise) must work too.
+    mean64, log_var64, eps64 = (a.astype(np.float64) for a in _reparameterisation_inputs(1, 5, 3))
+    result = call_learner(fn, mean64, log_var64, eps64, name=shown)
+    found64 = require_array(result, f"With float64 inputs, the result of `{shown}`",
+                            shape=mean64.shape).astype(np.float64)
+    expected64 = mean64 + np.exp(0.5 * log_var64) * eps64
+    if not np.allclose(found64, expected64, rtol=1e-4, atol=1e-5):
+        raise Incorrect(f"With float64 inputs of shape (5, 3): "
+                        f"{_first_difference(found64, expected64)} Your function works on the "
+                        "first inputs only: does it rely on a fixed shape or dtype?")
     # Gradients must reach z_mean and z_log_var: that is the point of the trick.
     import tensorflow as tf
 
@@ -111,148 +122,380 @@ def _check_reparameterize(reparameterize) -> str:
             "z_log_var.")
 
 
-# -- kl_divergence -------------------------------------------------------------------------------
-def _kl_reference(mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
-    return -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=-1)
-
-
-def _check_kl_divergence(kl_divergence) -> str:
-    fn = require_function(kl_divergence, "kl_divergence")
-    rng = np.random.default_rng(7)
-    # First positive log-variances (so that reading them as variances gives finite numbers),
-    # then negative ones too.
-    for low, high in ((0.2, 1.5), (-3.0, 1.0)):
-        mean = rng.normal(0.0, 1.5, (5, 3)).astype(np.float32)
-        log_var = rng.uniform(low, high, (5, 3)).astype(np.float32)
-        shown = "kl_divergence(z_mean, z_log_var)"
-        result = call_learner(fn, mean.copy(), log_var.copy(), name=shown)
-        values = require_array(result, f"The result of `{shown}`")
-        if values.size == 1:
-            raise Incorrect(f"`{shown}` gave a single number for 5 images; the check expects one "
-                            "KL per image, shape (5,): sum over the code units (axis=-1) only.")
-        if values.shape == mean.shape:
-            raise Incorrect(f"`{shown}` gave shape {values.shape}, one KL per image *and* unit. "
-                            "Sum over the code units: shape (5,).")
-        found = require_array(values, f"The result of `{shown}`", shape=(5,)).astype(np.float64)
-        m, lv = mean.astype(np.float64), log_var.astype(np.float64)
-        expected = _kl_reference(m, lv)
-        if np.allclose(found, expected, rtol=1e-4, atol=1e-5):
-            continue
-        with np.errstate(invalid="ignore", divide="ignore"):
-            as_variance = 0.5 * np.sum(lv + m**2 - 1.0 - np.log(lv), axis=-1)
-        mistakes = [
-            (-expected, "The sign is wrong: KL is never negative. KL = -1/2 * sum(1 + log_var "
-             "- mean**2 - exp(log_var))."),
-            (as_variance, "You used z_log_var as the variance. It is the log of the variance: "
-             "the variance is exp(z_log_var)."),
-            (expected / mean.shape[1], "That is the mean over the code units; the KL of a "
-             "diagonal Gaussian is the *sum* of the units' KLs."),
-            (2 * expected, "The factor 1/2 is missing."),
-            (-0.5 * np.sum(1.0 + lv - m - np.exp(lv), axis=-1), "The mean enters squared: "
-             "... - z_mean**2 ..."),
-        ]
-        _explain(found, mistakes, prefix=_first_difference(found, expected),
-                 otherwise="Compute -1/2 * sum over units of (1 + z_log_var - z_mean**2 - "
-                 "exp(z_log_var)).")
-    return "Your KL matches the closed form, per image, for positive and negative log-variances."
-
-
-# -- elbo_loss -----------------------------------------------------------------------------------
-def _bce(images: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    p = np.clip(probabilities, 1e-7, 1 - 1e-7)
-    return -(images * np.log(p) + (1 - images) * np.log(1 - p))
-
-
-def _check_elbo_loss(elbo_loss) -> str:
-    fn = require_function(elbo_loss, "elbo_loss")
-    rng = np.random.default_rng(3)
-    for beta in (0.5, 3.0):
-        images = rng.random((4, 28, 28)).astype(np.float32)
-        images[:, :5] = 0.0  # some blank pixels, as in MNIST
-        reconstructions = rng.uniform(0.05, 0.95, (4, 28, 28)).astype(np.float32)
-        mean = rng.normal(0.0, 1.5, (4, 3)).astype(np.float32)
-        log_var = rng.uniform(-2.0, 1.0, (4, 3)).astype(np.float32)
-        shown = f"elbo_loss(images, reconstructions, z_mean, z_log_var, beta={beta})"
-        result = call_learner(fn, images.copy(), reconstructions.copy(), mean.copy(),
-                              log_var.copy(), beta, name=shown)
-        values = require_array(result, f"The result of `{shown}`")
-        if values.size == 1:
-            raise Incorrect(f"`{shown}` gave one number for 4 images; the check expects one loss "
-                            "per image, shape (4,). Average over the batch only when training.")
-        found = require_array(values, f"The result of `{shown}`", shape=(4,)).astype(np.float64)
-        x, p = images.astype(np.float64), reconstructions.astype(np.float64)
-        bce = _bce(x, p).reshape(4, -1)
-        kl = _kl_reference(mean.astype(np.float64), log_var.astype(np.float64))
-        expected = bce.sum(axis=1) + beta * kl
-        if np.allclose(found, expected, rtol=1e-4, atol=1e-3):
-            continue
-        mse = ((x - p) ** 2).reshape(4, -1)
-        mistakes = [
-            (bce.mean(axis=1) + beta * kl, "The reconstruction term is the *mean* BCE per pixel; "
-             "the ELBO needs the *sum* over the 784 pixels (log p(x|z) of the whole image). With "
-             "the mean the KL term is weighted 784 times too much."),
-            (bce.sum(axis=1) + kl, f"beta is ignored: with beta={beta} the KL term is "
-             "multiplied by beta."),
-            (beta * bce.sum(axis=1) + kl, "beta multiplies the reconstruction term; it should "
-             "multiply the KL term: loss = reconstruction + beta * KL."),
-            (bce.sum(axis=1) - beta * kl, "The KL term is subtracted; the loss (negative ELBO) "
-             "adds it: reconstruction + beta * KL."),
-            (mse.sum(axis=1) + beta * kl, "That is the summed squared error; the VAE's "
-             "reconstruction term here is the binary cross-entropy summed over the pixels."),
-        ]
-        _explain(found, mistakes, prefix=_first_difference(found, expected),
-                 otherwise="Per image: sum over pixels of BCE(x, x_hat) + beta * KL.")
-    return "Per image: summed BCE + beta * KL, as course_utils.vae.VAE minimises it."
-
-
 # -- count_active_units --------------------------------------------------------------------------
-def _activity_inputs(seed: int):
-    """Codes whose units are active, barely moving (std above but variance below 0.01) or
-    constant far from 0; log-variances that vary in yet another pattern."""
+_BOUNDARY = 0.015625  # 2**-6: the variance of +-0.125 is exactly this, in float32 and float64
+
+
+def _activity_case(seed: int, n: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Codes whose units sit at chosen variances (over the images, np.var with ddof=0):
+
+    ~1 (active), ~0.12 (active at a threshold of 0.1, inactive at 0.5), exactly 2**-6 (on a
+    boundary), just below 2**-6 (above it only with ddof=1), 0.0121, ~0.0036 (std 0.06, variance
+    below 0.01) and constant far from 0. Log-variances follow yet another pattern.
+    """
     rng = np.random.default_rng(seed)
-    n = 300
-    active = rng.normal(0.0, 1.0, (n, 4))
-    small = rng.normal(0.0, 0.06, (n, 3))  # variance ~0.0036: inactive, std ~0.06 > 0.01
-    constant = 2.0 + rng.normal(0.0, 0.001, (n, 5))  # inactive, but far from 0
-    z_mean = np.concatenate([active, small, constant], axis=1).astype(np.float32)
-    z_log_var = np.concatenate([rng.normal(-4.0, 0.02, (n, 2)), rng.normal(-0.1, 0.5, (n, 10))],
-                               axis=1).astype(np.float32)
-    return z_mean, z_log_var
+    signs = np.tile([1.0, -1.0], n // 2)
+    below = np.sqrt(_BOUNDARY * (1 - 1 / (2 * n)))
+    columns = [
+        *(rng.normal(0.0, 1.0, n) for _ in range(4)),
+        *(0.35 * (rng.permutation(signs) + rng.normal(0.0, 0.01, n)) for _ in range(2)),  # ~0.12
+        0.125 * rng.permutation(signs),  # exactly on 2**-6
+        below * rng.permutation(signs),  # just below 2**-6
+        0.11 * rng.permutation(signs),  # variance 0.0121: above 0.01, below 2**-6
+        *(rng.normal(0.0, 0.06, n) for _ in range(3)),
+        2.0 + rng.normal(0.0, 0.001, n), -1.5 + rng.normal(0.0, 0.001, n),
+    ]
+    order = rng.permutation(len(columns))
+    z_mean = np.stack(columns, axis=1)[:, order]
+    z_log_var = np.concatenate([rng.normal(-0.1, 0.6, (n, 2)), rng.normal(-4.0, 0.5, (n, 2)),
+                                rng.normal(-4.0, 0.02, (n, len(columns) - 4))], axis=1)
+    # exact +-0.125 survives any float dtype; the other columns are rounded to it
+    return z_mean.astype(dtype), z_log_var.astype(dtype)
+
+
+def _count(z_mean, threshold, *, ddof=0, axis=0, strict=True) -> int:
+    variance = np.var(np.asarray(z_mean, dtype=np.float64), axis=axis, ddof=ddof)
+    return int(np.sum(variance > threshold if strict else variance >= threshold))
+
+
+def _activity_calls():
+    """(description, z_mean, z_log_var, threshold or None for the default), inputs varied in
+    size, dtype and library."""
+    import tensorflow as tf
+
+    a_mean, a_log_var = _activity_case(0, 256, np.float32)
+    b_mean, b_log_var = _activity_case(1, 300, np.float64)
+    return [
+        ("float32 arrays, default threshold", a_mean, a_log_var, None),
+        ("float32 arrays", a_mean, a_log_var, 0.1),
+        ("float64 arrays", b_mean, b_log_var, 0.5),
+        ("TensorFlow tensors", tf.constant(a_mean), tf.constant(a_log_var), _BOUNDARY),
+        ("float64 arrays", b_mean, b_log_var, _BOUNDARY),
+        ("float64 arrays", b_mean, b_log_var, 0.01),
+    ]
 
 
 def _check_count_active_units(count_active_units) -> str:
     fn = require_function(count_active_units, "count_active_units")
-    z_mean, z_log_var = _activity_inputs(0)
-    for threshold in (0.01, 0.5):
-        shown = f"count_active_units(z_mean, z_log_var, threshold={threshold})"
-        found = require_number(call_learner(fn, z_mean.copy(), z_log_var.copy(), threshold,
-                                            name=shown), f"The result of `{shown}`")
-        mean = z_mean.astype(np.float64)
-        expected = int(np.sum(np.var(mean, axis=0) > threshold))
+    for what, z_mean, z_log_var, threshold in _activity_calls():
+        if threshold is None:
+            shown = "count_active_units(z_mean, z_log_var)"
+            args, used = (z_mean, z_log_var), 0.01
+        else:
+            shown = f"count_active_units(z_mean, z_log_var, threshold={threshold:g})"
+            args, used = (z_mean, z_log_var, threshold), threshold
+        result = call_learner(fn, *args, name=shown)
+        if result is None:
+            raise NotAttempted(f"`{shown}` returned None: return the number of active units.")
+        if np.size(np.asarray(result)) > 1:
+            raise Incorrect(f"`{shown}` returned {describe(result)}; it should return a single "
+                            "number, the count of active units (sum the True values).")
+        found = require_number(result, f"The result of `{shown}`")
+        mean = np.asarray(z_mean, dtype=np.float64)
+        log_var = np.asarray(z_log_var, dtype=np.float64)
+        units = mean.shape[1]
+        expected = _count(mean, used)
         if found == expected:
             continue
+        prefix = (f"With {what} of shape {mean.shape} and threshold={used:g}: expected "
+                  f"{expected} active units, found {found:g}.")
         mistakes = [
-            (np.sum(np.var(mean, axis=1) > threshold), "You took the variance over the wrong "
-             "axis: over the code units of each image. Take each unit's variance over the "
-             "images, `np.var(z_mean, axis=0)`: a unit is active when its mean moves with x."),
-            (np.sum(np.var(z_log_var.astype(np.float64), axis=0) > threshold), "You measured "
-             "z_log_var. Activity (Burda et al. 2016) is about the posterior *means*: how much "
-             "E[z_u | x] = z_mean[:, u] varies from image to image."),
-            (np.sum(np.std(mean, axis=0) > threshold), "You compared the standard deviation "
+            (_count(mean, used, axis=1), "You took the variance over the wrong axis (over the "
+             "code units of each image). Take each unit's variance over the images, "
+             "`np.var(z_mean, axis=0)`: a unit is active when its mean moves with x."),
+            (_count(log_var, used), "You measured z_log_var. Activity (Burda et al. 2016) is "
+             "about the posterior *means*: how much E[z_u | x] = z_mean[:, u] varies from image "
+             "to image."),
+            (_count(np.exp(log_var), used), "You measured the posterior variances "
+             "exp(z_log_var). Activity is about the posterior *means*, z_mean."),
+            (int(np.sum(np.std(mean, axis=0) > used)), "You compared the standard deviation "
              "with the threshold; the measure compares the *variance*."),
-            (np.sum(np.abs(mean).mean(axis=0) > threshold), "You looked at the size of the "
+            (int(np.sum(np.abs(mean).mean(axis=0) > used)), "You looked at the size of the "
              "means; a unit with a large but constant mean ignores the image. Use the variance "
              "over the images."),
-            (np.sum(np.var(mean, axis=0) < threshold), "You counted the inactive units (variance "
-             "below the threshold)."),
+            (_count(mean, used, strict=False), "A unit whose variance equals the threshold "
+             "exactly is not active: the rule is variance > threshold, not >=."),
+            (_count(mean, used, ddof=1), "Use the plain variance over the images, np.var with "
+             "its default ddof=0 (as course_utils.vae.unit_activity does); with ddof=1 a unit "
+             "just below the threshold is counted."),
+            (units - _count(mean, used, strict=False), "You counted the inactive units "
+             "(variance at or below the threshold)."),
+            (expected / units, "That is the fraction of active units; return their number."),
         ]
-        prefix = f"With threshold={threshold}: expected {expected} active units, found {found:g}."
+        if used != 0.01:
+            mistakes.insert(0, (_count(mean, 0.01), f"That is the count for threshold 0.01; "
+                                f"this call passed threshold={used:g}. Use the `threshold` "
+                                "argument instead of a fixed number."))
+        else:
+            for other in (0.1, 0.05):
+                mistakes.append((_count(mean, other), f"That is the count for threshold "
+                                 f"{other:g}; without a threshold argument the default must be "
+                                 "0.01 (`threshold=0.01` in the signature)."))
         for value, message in mistakes:
-            if found == value:
+            if np.isclose(found, value) and value != expected:
                 raise Incorrect(f"{prefix} {message}")
-        raise Incorrect(f"{prefix} Count the units u with var over images of z_mean[:, u] > "
-                        "threshold.")
-    return "Active units counted from the variance of the posterior means over the images."
+        raise Incorrect(f"{prefix} Count the units u with np.var(z_mean[:, u]) > threshold "
+                        "(the variance over the images, ddof=0).")
+    return ("Active units counted from the variance of the posterior means over the images, "
+            "strictly above the threshold you pass (and 0.01 by default), for NumPy arrays and "
+            "TensorFlow tensors.")
+
+
+# -- temperature ---------------------------------------------------------------------------------
+TEMPERATURE_SAMPLES = 300
+
+
+def frechet(real_images, samples) -> float:
+    """Fréchet distance between two image sets in the course's MNIST feature space (lesson 06)."""
+    from ..features import mnist_features
+    from ..generation import frechet_distance
+
+    return frechet_distance(mnist_features(np.asarray(real_images, dtype=np.float32)),
+                            mnist_features(np.asarray(samples, dtype=np.float32)))
+
+
+@functools.cache
+def _temperature_decoder():
+    """A Keras decoder that needs no training: the mean image plus codes times 16 principal
+    components of bundled digits (scaled by their standard deviations), clipped to [0, 1]."""
+    import keras
+
+    x_train, _ = _check_images()
+    flat = x_train.reshape(len(x_train), -1).astype(np.float64)
+    mean = flat.mean(axis=0)
+    _, singular, components = np.linalg.svd(flat - mean, full_matrices=False)
+    scale = singular[:16, None] / np.sqrt(len(flat) - 1)
+    decoder = keras.Sequential([
+        keras.Input(shape=(16,)),
+        keras.layers.Dense(784),
+        keras.layers.ReLU(max_value=1.0),
+        keras.layers.Reshape((28, 28)),
+    ], name="pca_decoder")
+    decoder.layers[0].set_weights([(scale * components[:16]).astype(np.float32),
+                                   mean.astype(np.float32)])
+    return decoder
+
+
+def _decode(decoder, codes) -> np.ndarray:
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(decoder(codes)), dtype=np.float64)
+
+
+class _WideCodes:
+    """A plain-function decoder that takes codes of 24 units and reads the last 16."""
+
+    def __init__(self, decoder):
+        self.decoder = decoder
+
+    def __call__(self, codes):
+        codes = np.asarray(codes, dtype=np.float32)
+        if codes.ndim != 2 or codes.shape[1] != 24:
+            raise ValueError(f"this decoder takes codes of shape (n, 24); it got {codes.shape}. "
+                             "Draw codes with `code_size` units.")
+        return _decode(self.decoder, codes[:, 8:])
+
+
+def _still_images(codes):
+    """A decoder that ignores its codes: the same 300 images whatever z is (a tie case)."""
+    _, held_out = _check_images()
+    return held_out[: len(codes)].astype(np.float64) * 0.5
+
+
+def _scores(decoder, code_size, real, temperatures, transform) -> list[float]:
+    rng = np.random.default_rng(11)
+    eps = rng.normal(size=(TEMPERATURE_SAMPLES, code_size))
+    return [frechet(real, _decode(decoder, (transform(t) * eps).astype(np.float32)))
+            for t in temperatures]
+
+
+@functools.cache
+def _temperature_cases():
+    """Three calls: (description, decoder, code_size, real_images, temperatures) with the
+    expected choice and what typical wrong rules choose."""
+    import tensorflow as tf
+
+    decoder = _temperature_decoder()
+    rng = np.random.default_rng(5)
+    real_a = _decode(decoder, 0.55 * rng.normal(size=(TEMPERATURE_SAMPLES, 16))).astype(
+        np.float32)
+    wide = _WideCodes(decoder)
+    real_b = wide(1.3 * rng.normal(size=(TEMPERATURE_SAMPLES, 24)))
+    _, held_out = _check_images()
+    cases = [
+        ("a Keras decoder, 16-unit codes", decoder, 16, real_a, [1.0, 0.3, 0.75, 0.55, 1.3]),
+        ("a plain-function decoder, 24-unit codes", wide, 24, real_b,
+         np.array([0.55, 1.3, 0.3, 0.75], dtype=np.float32)),
+        ("a decoder that ignores z (every temperature scores the same)", _still_images, 16,
+         tf.constant(held_out[:TEMPERATURE_SAMPLES]), (0.8, 0.4, 1.2)),
+    ]
+    out = []
+    for description, dec, size, real, temps in cases:
+        temps_list = [float(t) for t in np.asarray(temps)]
+        fd = _scores(dec, size, np.asarray(real), temps_list, lambda t: t)
+        best = min(zip(fd, temps_list, strict=True))[1]  # lowest FD, smaller T on a tie
+        variants = {
+            "highest": temps_list[int(np.argmax(fd))],
+            "first tie": temps_list[int(np.argmin(fd))],
+            "last tie": temps_list[len(fd) - 1 - int(np.argmin(fd[::-1]))],
+            "index": float(temps_list.index(best)),
+            "fd": float(min(fd)),
+        }
+        out.append((description, dec, size, real, temps, best, variants, fd))
+    return out
+
+
+def _check_temperature(choose_temperature) -> str:
+    fn = require_function(choose_temperature, "choose_temperature")
+    import keras
+
+    cases = _temperature_cases()
+    shown = "choose_temperature(decoder, code_size, real_images, temperatures)"
+    answers = []
+    for _, decoder, size, real, temps, *_ in cases:
+        keras.utils.set_random_seed(0)
+        answers.append(require_number(call_learner(fn, decoder, size, real, temps, name=shown),
+                                      f"The result of `{shown}`"))
+    wrong = [i for i, case in enumerate(cases) if not np.isclose(answers[i], case[5], rtol=1e-6)]
+    if not wrong:
+        return ("Your function picks the temperature with the lowest Fréchet distance to the "
+                "real images it is given (the smallest one on a tie), for a Keras decoder and a "
+                "plain function alike.")
+    always_highest = all(np.isclose(a, c[6]["highest"]) for a, c in zip(answers, cases,
+                                                                          strict=True))
+    description, decoder, size, real, temps, best, variants, fd = cases[wrong[0]]
+    found = answers[wrong[0]]
+    temps_list = [float(t) for t in np.asarray(temps)]
+    table = ", ".join(f"T={t:g}: {f:.1f}" for t, f in zip(temps_list, fd, strict=True))
+    prefix = (f"With {description}, code_size={size}, temperatures {temps_list}: expected "
+              f"{best:g}, found {found:g} (the check's Fréchet distances: {table}).")
+    for name, transform in (("variance", np.sqrt), ("squared", np.square)):
+        variants[name] = temps_list[int(np.argmin(_scores(decoder, size, np.asarray(real),
+                                                          temps_list, transform)))]
+    tie = bool(np.allclose(fd, fd[0]))
+    mistakes = [
+        (variants["first tie"], "Several temperatures tie on the lowest Fréchet distance: "
+         "return the *smallest* of them (np.argmin returns the first in the list, and the "
+         "list need not be sorted)."),
+        (variants["last tie"], "Several temperatures tie on the lowest Fréchet distance: "
+         "return the smallest of them."),
+        (variants["highest"] if always_highest else np.nan, "That temperature has the "
+         "*highest* Fréchet distance; lower is better."),
+        (variants["variance"], "You scaled the codes by sqrt(T). The temperature is the "
+         "standard deviation of the codes: z = T * eps with eps ~ N(0, I)."),
+        (variants["squared"], "You scaled the codes by T**2. The temperature is the "
+         "standard deviation of the codes: z = T * eps."),
+        (variants["index"], "That is the position of the best temperature in the list; "
+         "return the temperature itself."),
+        (variants["fd"], "That is the lowest Fréchet distance; return the temperature "
+         "that reached it."),
+    ]
+    for value, message in mistakes:
+        if np.isclose(found, value, rtol=1e-6) and not np.isclose(value, best):
+            raise Incorrect(f"{prefix} {message}")
+    if not any(np.isclose(found, t, rtol=1e-6) for t in temps_list):
+        raise Incorrect(f"{prefix} {found:g} is not one of the temperatures you were given "
+                        "(a Fréchet distance, or a position in the list?): return the "
+                        "temperature itself.")
+    if not tie:
+        digits = _scores(decoder, size, _check_images()[1][:TEMPERATURE_SAMPLES], temps_list,
+                         lambda t: t)
+        if np.isclose(found, temps_list[int(np.argmin(digits))], rtol=1e-6):
+            raise Incorrect(f"{prefix} Your choice is the temperature that fits real MNIST "
+                            "digits best, not the `real_images` passed in: does your function "
+                            "score against the notebook's x_val instead of its `real_images` "
+                            "argument?")
+    if np.isclose(found, variants["highest"]):
+        raise Incorrect(f"{prefix} That temperature has the *highest* Fréchet distance here; "
+                        "lower is better.")
+    raise Incorrect(f"{prefix} Does your function use the `decoder`, `code_size` and "
+                    "`real_images` it is given (not the notebook's own model or x_val), "
+                    "with codes z = T * eps, eps ~ N(0, I)?")
+
+
+# -- verdict -------------------------------------------------------------------------------------
+def _reference_verdict(a, b, *, ddof=1, spread=max, strict=True, sign=1.0, use_spread=True):
+    a = np.asarray(a, dtype=np.float64) * sign
+    b = np.asarray(b, dtype=np.float64) * sign
+    gap = a.mean() - b.mean()
+    limit = spread(a.std(ddof=ddof), b.std(ddof=ddof)) if use_spread else 0.0
+    if (abs(gap) <= limit) if strict else (abs(gap) < limit):
+        return "tie"
+    if gap == 0:
+        return "tie"
+    return "A" if gap < 0 else "B"
+
+
+def _verdict_cases():
+    import tensorflow as tf
+
+    return [
+        # gap 1 against spreads of 4: a tie
+        ("lists", [1.0, 5.0, 9.0], [2.0, 6.0, 10.0]),
+        # gap 2.5: below the larger sd 4 (a tie), above the smaller sd 2
+        ("float64 arrays", np.array([0.0, 4.0, 8.0]), np.array([4.5, 6.5, 8.5])),
+        # gap 3.5: below the larger sd 4 and the mean of the sds, above 3.27 (ddof=0)
+        ("lists", [0.0, 4.0, 8.0], [3.6, 7.5, 11.4]),
+        # B lower by 4, spreads 2 and 1: B wins
+        ("lists", [100.0, 102.0, 104.0], [97.0, 98.0, 99.0]),
+        # gap 2 equals the larger sd 2 exactly: a tie
+        ("float32 arrays", np.array([10, 12, 14], np.float32), np.array([14, 14, 14], np.float32)),
+        # gap 0.9 < sd 1 (ddof=1) but > 0.816 (ddof=0): a tie
+        ("float64 arrays", np.array([10.0, 11.0, 12.0]), np.array([11.9, 11.9, 11.9])),
+        # gap 3 below the larger sd 4, above the smaller 0.5 and the mean of the two: a tie
+        ("TensorFlow tensors", tf.constant([0.0, 4.0, 8.0, 4.0, 4.0], tf.float64) * 1.0
+         + tf.constant([0.0, 0.0, 0.0, -2.0, 2.0], tf.float64),
+         tf.constant([6.5, 7.0, 7.5], tf.float64)),
+        # A lower by 5 with 4 seeds against 3: A wins
+        ("lists of different lengths", [50.0, 51.0, 49.0, 50.0], [55.0, 54.0, 56.0]),
+    ]
+
+
+_VERDICT_MISTAKES = [
+    (dict(sign=-1.0), "You picked the *higher* mean; lower scores (a negative ELBO) are better."),
+    (dict(use_spread=False), "A lower mean wins only when the gap is larger than the spread "
+     "over seeds; when the gap is at most the larger of the two standard deviations, it is a "
+     "'tie'."),
+    (dict(strict=False), "A gap exactly equal to the larger standard deviation is a 'tie': a "
+     "winner needs a gap *larger* than the spread (> , not >=)."),
+    (dict(ddof=0), "Use the sample standard deviation over seeds, np.std(..., ddof=1) (np.std's "
+     "default, ddof=0, understates the spread of a few seeds)."),
+    (dict(spread=min), "Compare the gap with the *larger* of the two standard deviations, not "
+     "the smaller."),
+    (dict(spread=lambda s, t: (s + t) / 2), "Compare the gap with the *larger* of the two "
+     "standard deviations, not their average."),
+]
+
+
+def _check_verdict(verdict) -> str:
+    fn = require_function(verdict, "verdict")
+    cases = _verdict_cases()
+    answers = []
+    for _, a, b in cases:
+        shown = "verdict(scores_a, scores_b)"
+        result = call_learner(fn, a, b, name=shown)
+        if result is None:
+            raise NotAttempted(f"`{shown}` returned None: return 'A', 'B' or 'tie'.")
+        if not isinstance(result, str) or result.strip().lower() not in {"a", "b", "tie"}:
+            raise Incorrect(f"`{shown}` returned {describe(result)}; it should return one of "
+                            "the strings 'A', 'B' or 'tie'.")
+        answers.append("tie" if result.strip().lower() == "tie" else result.strip().upper())
+    expected = [_reference_verdict(a, b) for _, a, b in cases]
+    if answers == expected:
+        return ("'A', 'B' or 'tie' exactly as the course reports seeds: a winner only when the "
+                "gap of the means is larger than the larger standard deviation (ddof=1).")
+    index = next(i for i, (x, y) in enumerate(zip(answers, expected, strict=True)) if x != y)
+    what, a, b = cases[index]
+    a_np, b_np = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    prefix = (f"With {what}, scores_a = {np.round(a_np, 3).tolist()} (mean {a_np.mean():.3g}, "
+              f"sd {a_np.std(ddof=1):.3g}) and scores_b = {np.round(b_np, 3).tolist()} (mean "
+              f"{b_np.mean():.3g}, sd {b_np.std(ddof=1):.3g}): expected {expected[index]!r}, "
+              f"found {answers[index]!r}.")
+    for options, message in _VERDICT_MISTAKES:
+        if answers == [_reference_verdict(x, y, **options) for _, x, y in cases]:
+            raise Incorrect(f"{prefix} {message}")
+    raise Incorrect(f"{prefix} The lower mean wins only when the gap is larger than the larger "
+                    "of the two standard deviations (ddof=1); otherwise return 'tie'.")
 
 
 # -- beta ----------------------------------------------------------------------------------------
@@ -333,35 +576,6 @@ reparameterize = Exercise(
     ],
 )
 
-kl_divergence = Exercise(
-    lesson=LESSON,
-    name="kl_divergence",
-    title="the closed-form KL against N(0, I)",
-    checker=_check_kl_divergence,
-    hints=[
-        "Per unit: KL(N(mu, sigma**2) || N(0, 1)) = 1/2 (sigma**2 + mu**2 - 1 - log sigma**2). "
-        "Here log sigma**2 is z_log_var itself.",
-        "Sum the units' KLs over the last axis: one number per image.",
-        "return -0.5 * keras.ops.sum(1 + z_log_var - z_mean**2 - keras.ops.exp(z_log_var), "
-        "axis=-1)",
-    ],
-)
-
-elbo_loss = Exercise(
-    lesson=LESSON,
-    name="elbo_loss",
-    title="the beta-weighted negative ELBO per image",
-    checker=_check_elbo_loss,
-    hints=[
-        "Two terms per image: the binary cross-entropy summed over all 784 pixels, and beta "
-        "times the KL of exercise 2.",
-        "keras.ops.binary_crossentropy(images, reconstructions) gives one value per pixel "
-        "(shape (n, 28, 28)); sum it over axes 1 and 2.",
-        "bce = keras.ops.sum(keras.ops.binary_crossentropy(images, reconstructions), axis=(1, 2)); "
-        "return bce + beta * kl_divergence(z_mean, z_log_var)",
-    ],
-)
-
 count_active_units = Exercise(
     lesson=LESSON,
     name="count_active_units",
@@ -369,8 +583,40 @@ count_active_units = Exercise(
     checker=_check_count_active_units,
     hints=[
         "A unit is active when its posterior mean changes with the image: look at z_mean only.",
-        "np.var(z_mean, axis=0) gives one variance per unit (over the images).",
-        "return int(np.sum(np.var(z_mean, axis=0) > threshold))",
+        "np.var(z_mean, axis=0) gives one variance per unit (over the images); a unit counts "
+        "when that variance is strictly above `threshold`.",
+        "return int(np.sum(np.var(np.asarray(z_mean), axis=0) > threshold))",
+    ],
+)
+
+temperature = Exercise(
+    lesson=LESSON,
+    name="temperature",
+    title="a sampling temperature chosen on validation images",
+    checker=_check_temperature,
+    hints=[
+        "For each T: draw eps of shape (len(real_images), code_size) from N(0, 1), decode "
+        "T * eps, and score the images with checks.frechet(real_images, samples).",
+        "Keep (Fréchet distance, T) pairs; min() of the pairs gives the lowest distance, and on "
+        "a tie the smaller T. Return T, not the distance or its position.",
+        "eps = np.random.default_rng(0).normal(size=(len(real_images), code_size))\n"
+        "scores = [(checks.frechet(real_images, ops.convert_to_numpy(decoder(float(t) * eps))), "
+        "float(t)) for t in temperatures]\nreturn min(scores)[1]",
+    ],
+)
+
+verdict = Exercise(
+    lesson=LESSON,
+    name="verdict",
+    title="a winner or a tie, from scores over seeds",
+    checker=_check_verdict,
+    hints=[
+        "Compute each setting's mean and its standard deviation over seeds with ddof=1.",
+        "The gap is |mean_a - mean_b|. If it is at most the larger standard deviation, "
+        "return 'tie'; otherwise the lower mean wins.",
+        "a, b = np.asarray(scores_a, float), np.asarray(scores_b, float)\n"
+        "if abs(a.mean() - b.mean()) <= max(a.std(ddof=1), b.std(ddof=1)): return 'tie'\n"
+        "return 'A' if a.mean() < b.mean() else 'B'",
     ],
 )
 
@@ -393,8 +639,8 @@ beta = Exercise(
 
 EXERCISES = (
     reparameterize,
-    kl_divergence,
-    elbo_loss,
     count_active_units,
+    temperature,
+    verdict,
     beta,
 )
