@@ -3,7 +3,8 @@
 Three questions come back in lessons 04 (linear AEs and PCA), 09 (stability) and 10
 (interpretation), each with its own measurement:
 
-- Do two sets of directions span the same subspace?  :func:`principal_angles_deg`
+- Do two sets of directions (or two codes, centred) span the same subspace?
+  :func:`principal_angles_deg`
 - Does each direction of one set have a partner in the other?  :func:`matched_cosines`
 - Do two codes of the same examples carry the same information, up to a rotation and a
   scale?  :func:`linear_cka`, and unit by unit: :func:`unit_correlations`
@@ -47,14 +48,27 @@ def _pair(a, b, names: tuple[str, str], what: str) -> tuple[np.ndarray, np.ndarr
     return a, b
 
 
-def principal_angles_deg(a, b) -> np.ndarray:
+def _centred(x: np.ndarray) -> np.ndarray:
+    return x - x.mean(axis=0, keepdims=True)
+
+
+def principal_angles_deg(a, b, *, centre: bool = False) -> np.ndarray:
     """Principal angles in degrees between the column spaces of ``a`` and ``b``, smallest first.
 
     0 degrees: a shared direction; 90: orthogonal. All angles near 0 means the two matrices span
     the same subspace, whatever the individual columns are. Wraps
     :func:`scipy.linalg.subspace_angles` (which works in radians, largest first).
+
+    ``centre=True`` subtracts each column's mean first. Use it for *codes* (rows = examples,
+    ``(n_examples, n_units)``): there the subspace that matters is the one the codes vary in, and
+    without centring the mean code counts as a direction too, so two codes that vary in the same
+    subspace around different means get angles that measure the offset. Leave it off for
+    *directions* (rows = pixels: decoder columns, principal components), where the mean over the
+    pixels is part of the direction, not an offset.
     """
     a, b = _pair(a, b, ("a", "b"), "both live in the same space")
+    if centre:
+        a, b = _centred(a), _centred(b)
     return np.sort(np.degrees(subspace_angles(a, b)))
 
 
@@ -93,10 +107,6 @@ def matched_cosines(a, b) -> Matching:
     rows, columns = linear_sum_assignment(cosines, maximize=True)
     order = np.argsort(rows)
     return Matching(cosines=cosines[rows[order], columns[order]], columns=columns[order])
-
-
-def _centred(x: np.ndarray) -> np.ndarray:
-    return x - x.mean(axis=0, keepdims=True)
 
 
 def linear_cka(x, y) -> float:

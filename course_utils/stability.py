@@ -29,7 +29,9 @@ def coefficient_of_variation(values, axis: int | None = 0):
     ``ddof=1`` because the seeds are a sample of all the seeds one could have run; ``|mean|`` so
     that a negative mean (a log-likelihood, say) gives a positive spread. Non-finite values (a
     diverged run) make the result NaN, and so does a metric that is 0 for every seed: decide
-    first what to do with such runs.
+    first what to do with such runs. The CV depends on where the metric's zero is, so compare
+    CVs of one metric only; across metrics, compare the sd with the size of the effect (the gap
+    between a baseline and the trained value).
     """
     values = np.asarray(values, dtype=np.float64)
     count = values.size if axis is None else values.shape[axis]
@@ -44,6 +46,8 @@ def first_divergence(losses, factor: float = 10.0) -> int | None:
 
     ``None`` when the curve never diverges. The first loss is the reference: a run that ends
     ten times worse than it started has not learnt anything useful, even before it hits NaN.
+    Each step is judged from the steps up to it only (never from later losses), so the same rule
+    can raise an alarm while training runs.
     """
     losses = np.asarray(losses, dtype=np.float64).reshape(-1)
     if losses.size == 0:
@@ -167,17 +171,27 @@ def _optimizers(model) -> list:
     return found
 
 
+def _seed_states(model) -> list:
+    """The state variable of every ``keras.random.SeedGenerator`` a model (or any of its layers)
+    holds: the noise a VAE or a GAN draws, a dropout mask. ``get_weights()`` leaves them out."""
+    states = []
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        states.extend(generator.state for generator in getattr(layer, "_seed_generators", []))
+    return states
+
+
 class FreshStart:
-    """One compiled model, restarted from the initial weights of any seed.
+    """One compiled model, restarted from the initial state of any seed.
 
     ``build()`` makes an uncompiled, built model; ``compile(model)`` compiles it. Every new
     Keras model traces its training step again on its first ``fit`` (1-3 s on a laptop, more than
     the training itself for the small models of lesson 09). ``start(seed)`` instead gives the
-    *same* model the initial weights ``build()`` makes after ``keras.utils.set_random_seed(seed)``
-    and puts its optimizer(s) back in their initial state (step 0, zero moments, the compiled
-    learning rate), so the next ``fit`` is the run a new model with that seed would do, without
-    the new trace. ``start(None)`` skips the seeding (the weights then come from wherever the
-    random generators are).
+    *same* model what ``build()`` makes after ``keras.utils.set_random_seed(seed)``: its initial
+    weights, the state of each of its random-number generators (``keras.random.SeedGenerator``:
+    the noise of a VAE or a GAN, dropout masks), and puts its optimizer(s) back in their initial
+    state (step 0, zero moments, the compiled learning rate). The next ``fit`` is then, bit for
+    bit, the run a new model with that seed would do, without the new trace. ``start(None)``
+    skips the seeding (everything then comes from wherever the random generators are).
     """
 
     def __init__(self, build: Callable[[], keras.Model], compile: Callable[[keras.Model], None]):
@@ -195,6 +209,11 @@ class FreshStart:
             keras.utils.set_random_seed(int(seed))
         fresh = self.build()
         self.model.set_weights(fresh.get_weights())
+        mine, theirs = _seed_states(self.model), _seed_states(fresh)
+        if len(mine) != len(theirs):
+            raise ValueError("build() made a model with another number of random generators.")
+        for variable, value in zip(mine, theirs, strict=True):
+            variable.assign(value)
         for optimizer, values in zip(self.optimizers, self._initial, strict=True):
             for variable, value in zip(optimizer.variables, values, strict=True):
                 variable.assign(value)

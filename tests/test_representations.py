@@ -38,6 +38,23 @@ def test_principal_angles_of_coordinate_planes():
     assert np.allclose(principal_angles_deg(eye[:, :2], eye[:, [0, 2]]), [0.0, 90.0])
 
 
+def test_principal_angles_of_shifted_codes_need_centring():
+    # Two codes of the same 200 examples that vary in the same way around different means:
+    # over the examples they span the same subspace, so 0 degrees once centred.
+    codes = RNG.normal(size=(200, 4)) + 1.0
+    shifted = codes + 5.0 * RNG.normal(size=4)  # the same code plus a constant offset
+    mixed = (shifted - shifted.mean(axis=0)) @ RNG.normal(size=(4, 4)) + 3.0  # other axes too
+    assert np.allclose(principal_angles_deg(codes, shifted, centre=True), 0.0, atol=1e-5)
+    assert np.allclose(principal_angles_deg(codes, mixed, centre=True), 0.0, atol=1e-5)
+    assert principal_angles_deg(codes, shifted).max() > 10.0  # uncentred: the offset counts
+    # Centring a code is what numpy does; the default leaves directions untouched.
+    centred = codes - codes.mean(axis=0)
+    assert np.allclose(principal_angles_deg(codes, shifted, centre=True),
+                       principal_angles_deg(centred, shifted - shifted.mean(axis=0)))
+    eye = np.eye(3)
+    assert np.allclose(principal_angles_deg(eye[:, :2], eye[:, [0, 2]]), [0.0, 90.0])
+
+
 def test_matched_cosines_undoes_permutation_and_sign():
     a = np.linalg.qr(RNG.normal(size=(30, 5)))[0]
     order = np.array([3, 0, 4, 1, 2])

@@ -105,3 +105,58 @@ def test_fresh_start_reproduces_a_new_model_bit_for_bit():
     compile_model(fresh)
     fresh.fit(x, x, epochs=2, batch_size=32, verbose=0)
     assert same_weights(model, fresh)
+
+
+def _three_runs(build, compile_model, fit):
+    """Seed 0 via FreshStart twice (after a dirtying run from seed 1), then a new model."""
+    runner = FreshStart(build, compile_model)
+    fit(runner.start(1))                      # moves weights, optimizer and noise generators on
+    fit(runner.start(0))
+    first = runner.model.get_weights()
+    fit(runner.start(0))
+    second = runner.model.get_weights()
+    keras.utils.set_random_seed(0)
+    fresh = build()
+    compile_model(fresh)
+    fit(fresh)
+    return first, second, fresh.get_weights()
+
+
+def test_fresh_start_reproduces_a_vae_bit_for_bit():
+    from course_utils.vae import dense_vae
+
+    x = np.random.default_rng(2).random((128, 28, 28)).astype("float32")
+    first, second, fresh = _three_runs(
+        lambda: dense_vae(4, hidden=(16,)),
+        lambda m: m.compile(optimizer=keras.optimizers.Adam(1e-2)),
+        lambda m: m.fit(x, epochs=2, batch_size=32, verbose=0))
+    assert same_weights(first, second)
+    assert same_weights(first, fresh)
+
+
+def test_fresh_start_reproduces_a_ring_gan_bit_for_bit():
+    from course_utils.gan import decaying_optimizers, ring_gan
+    from course_utils.toy_data import ring_of_gaussians
+
+    ring = ring_of_gaussians(512, std=0.02, seed=0)
+
+    def compile_gan(gan):
+        d_optimizer, g_optimizer = decaying_optimizers(gan, 2e-3, generator_steps=16)
+        gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+
+    first, second, fresh = _three_runs(
+        lambda: ring_gan(hidden=(16, 16)), compile_gan,
+        lambda m: m.fit(ring, epochs=2, batch_size=64, verbose=0))
+    assert same_weights(first, second)
+    assert same_weights(first, fresh)
+
+
+def test_fresh_start_resets_the_noise_generators():
+    from course_utils.vae import dense_vae
+
+    runner = FreshStart(lambda: dense_vae(4, hidden=(16,)),
+                        lambda m: m.compile(optimizer=keras.optimizers.Adam(1e-2)))
+    state = runner.start(0).seed_generator.state.numpy().copy()
+    runner.model.seed_generator.next()                     # what every training step does
+    assert not np.array_equal(runner.model.seed_generator.state.numpy(), state)
+    assert np.array_equal(runner.start(0).seed_generator.state.numpy(), state)
