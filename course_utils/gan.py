@@ -1,19 +1,25 @@
 """Generative adversarial networks: a GAN model with two optimizers, and small builders.
 
-Two objectives (``loss=``):
+Three objectives (``loss=``):
 
 - ``"non_saturating"`` (Goodfellow et al. 2014): the discriminator outputs a logit and minimises
   ``softplus(-D(x)) + softplus(D(G(z)))`` (binary cross-entropy, real = 1, fake = 0); the
   generator minimises ``softplus(-D(G(z)))``, i.e. maximises log D(G(z)) rather than minimising
   log(1 - D(G(z))), which saturates when the discriminator wins.
+- ``"saturating"``: the same discriminator; the generator minimises log(1 - D(G(z))) =
+  ``-softplus(D(G(z)))``, the literal minimax game (kept to show why it is avoided).
 - ``"wgan-gp"`` (Gulrajani et al. 2017): a critic minimises ``D(G(z)) - D(x)`` plus
   ``gp_weight * (||grad D(x_mix)|| - 1)^2`` on random mixes of real and fake points, and takes
-  ``n_critic`` steps per generator step (all on the same real batch); the generator minimises
-  ``-D(G(z))``.
+  ``n_critic`` steps per generator step; the generator minimises ``-D(G(z))``. With
+  ``fresh_batches=True`` every critic step gets its own real batch, as in the authors' toy code
+  (the batch passed to ``train_step`` is cut into ``n_critic`` equal parts); by default all
+  critic steps share one batch.
 
 Each half-step changes only its own network's weights: the discriminator step applies
 gradients to ``discriminator.trainable_weights`` only, the generator step to
-``generator.trainable_weights`` only (the networks hold no batch-norm statistics).
+``generator.trainable_weights`` only. A generator with batch normalisation runs in training
+mode (batch statistics) in both half-steps, so its moving averages are updated in both, and in
+inference mode (moving averages) in ``generate``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from keras import ops
 
 from course_utils.models import IMAGE_SHAPE
 
-LOSSES = ("non_saturating", "wgan-gp")
+LOSSES = ("non_saturating", "saturating", "wgan-gp")
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
@@ -45,7 +51,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, loss: str = "non_saturating",
                  gp_weight: float = 10.0, n_critic: int | None = None,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, fresh_batches: bool = False, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
@@ -60,6 +66,7 @@ class GAN(keras.Model):
         self.gp_weight = float(gp_weight)
         self.n_critic = int(n_critic)
         self.seed = seed
+        self.fresh_batches = bool(fresh_batches)
         self.latent_dim = int(generator.input_shape[-1])
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -88,7 +95,7 @@ class GAN(keras.Model):
 
     def discriminator_step(self, real):
         """One update of the discriminator only; returns its loss."""
-        fake = self.generator(self.noise(ops.shape(real)[0]), training=False)
+        fake = self.generator(self.noise(ops.shape(real)[0]), training=True)
         with tf.GradientTape() as tape:
             real_score = self.discriminator(real, training=True)
             fake_score = self.discriminator(fake, training=True)
@@ -109,6 +116,8 @@ class GAN(keras.Model):
             score = self.discriminator(self.generator(noise, training=True), training=False)
             if self.loss_name == "wgan-gp":
                 loss = -ops.mean(score)
+            elif self.loss_name == "saturating":
+                loss = -ops.mean(ops.softplus(score))  # log(1 - D(G(z)))
             else:
                 loss = ops.mean(ops.softplus(-score))  # non-saturating: -log D(G(z))
         weights = self.generator.trainable_weights
@@ -131,9 +140,15 @@ class GAN(keras.Model):
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple) else data
         real = ops.cast(real, "float32")
-        for _ in range(self.n_critic):
-            d_loss = self.discriminator_step(real)
-        g_loss = self.generator_step(ops.shape(real)[0])
+        if self.fresh_batches and self.n_critic > 1:  # one fresh real batch per critic step
+            size = ops.shape(real)[0] // self.n_critic
+            for i in range(self.n_critic):
+                d_loss = self.discriminator_step(real[i * size:(i + 1) * size])
+            g_loss = self.generator_step(size)
+        else:
+            for _ in range(self.n_critic):
+                d_loss = self.discriminator_step(real)
+            g_loss = self.generator_step(ops.shape(real)[0])
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
@@ -149,7 +164,7 @@ class GAN(keras.Model):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             loss=self.loss_name, gp_weight=self.gp_weight, n_critic=self.n_critic,
-            seed=self.seed,
+            seed=self.seed, fresh_batches=self.fresh_batches,
         )
         return config
 
@@ -207,10 +222,18 @@ def mlp_discriminator(input_dim: int = 2, hidden: Sequence[int] = (128, 128), *,
 
 
 def ring_gan(loss: str = "non_saturating", *, spectral_norm: bool = False, latent_dim: int = 8,
-             hidden: Sequence[int] = (128, 128), seed: int | None = None) -> GAN:
-    """An MLP GAN for 2-D points (e.g. ``toy_data.ring_of_gaussians``); uncompiled."""
+             hidden: Sequence[int] = (128, 128), seed: int | None = None,
+             generator_hidden: Sequence[int] | None = None, gp_weight: float = 10.0,
+             fresh_batches: bool = False) -> GAN:
+    """An MLP GAN for 2-D points (e.g. ``toy_data.ring_of_gaussians``); uncompiled.
+
+    ``generator_hidden`` (default: ``hidden``) sizes the generator alone; ``gp_weight`` and
+    ``fresh_batches`` go to ``GAN`` (the authors' toy WGAN-GP: ``gp_weight=0.1``,
+    ``fresh_batches=True``, batches of ``5 * 256`` points)."""
     discriminator = mlp_discriminator(2, hidden, spectral_norm=spectral_norm)
-    return GAN(mlp_generator(latent_dim, hidden), discriminator, loss=loss, seed=seed,
+    generator = mlp_generator(latent_dim, hidden if generator_hidden is None else generator_hidden)
+    return GAN(generator, discriminator, loss=loss, seed=seed, gp_weight=gp_weight,
+               fresh_batches=fresh_batches,
                name=f"ring_gan_{loss.replace('-', '_')}{'_sn' if spectral_norm else ''}")
 
 
@@ -249,3 +272,36 @@ def dcgan(latent_dim: int = 32, *, loss: str = "non_saturating",
     """A small DCGAN for 28x28 MNIST images in [0, 1]; uncompiled."""
     return GAN(dcgan_generator(latent_dim), dcgan_discriminator(), loss=loss, seed=seed,
                name="dcgan")
+
+
+def mnist_gan(latent_dim: int = 32, hidden: Sequence[int] = (256,), *,
+              momentum: float = 0.9, dropout: float = 0.3, seed: int | None = None) -> GAN:
+    """A dense GAN for 28x28 MNIST images in [0, 1]; uncompiled.
+
+    Generator: noise -> (Dense, batch norm, LeakyReLU 0.2) per ``hidden`` size -> 784 sigmoid
+    pixels. Discriminator: image -> (Dense, LeakyReLU 0.2, dropout) per reversed size -> one
+    logit. Non-saturating loss; :func:`mnist_gan_optimizers` gives the optimizers it was tuned
+    with (Adam 5e-4, beta_1 0.5; batches of 64).
+    """
+    generator = [keras.Input(shape=(latent_dim,))]
+    for units in hidden:
+        generator += [keras.layers.Dense(units, use_bias=False),
+                      keras.layers.BatchNormalization(momentum=momentum),
+                      keras.layers.LeakyReLU(0.2)]
+    generator += [keras.layers.Dense(784, activation="sigmoid", name="pixels"),
+                  keras.layers.Reshape(IMAGE_SHAPE)]
+    discriminator = [keras.Input(shape=IMAGE_SHAPE), keras.layers.Flatten()]
+    for units in reversed(tuple(hidden)):
+        discriminator += [keras.layers.Dense(units), keras.layers.LeakyReLU(0.2)]
+        if dropout:
+            discriminator.append(keras.layers.Dropout(dropout))
+    discriminator.append(keras.layers.Dense(1, name="logit"))
+    return GAN(keras.Sequential(generator, name="generator"),
+               keras.Sequential(discriminator, name="discriminator"), seed=seed,
+               name="mnist_gan")
+
+
+def mnist_gan_optimizers(learning_rate: float = 5e-4):
+    """``(d_optimizer, g_optimizer)`` for :func:`mnist_gan`: Adam, beta_1 0.5, constant rate."""
+    return (keras.optimizers.Adam(learning_rate, beta_1=0.5),
+            keras.optimizers.Adam(learning_rate, beta_1=0.5))

@@ -44,7 +44,7 @@ def _in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def _bar(iterable=None, **kwargs) -> tqdm:
+def progress_bar(iterable=None, **kwargs) -> tqdm:
     """A tqdm bar that keeps its final state in a saved notebook."""
     if _in_notebook():
         kwargs.setdefault("file", _NotebookLine())
@@ -71,7 +71,7 @@ class EpochProgress(keras.callbacks.Callback):
         self.shown: dict[str, str] = {}
         self.epochs_done = 0
         self.planned = self.params.get("epochs")
-        self.bar = _bar(total=self.planned, desc=self.description, unit="epoch")
+        self.bar = progress_bar(total=self.planned, desc=self.description, unit="epoch")
 
     def on_epoch_end(self, epoch, logs=None):
         self.shown = {k: f"{v:.4g}" for k, v in (logs or {}).items() if "loss" in k or "mse" in k}
@@ -94,4 +94,4 @@ class EpochProgress(keras.callbacks.Callback):
 
 def progress(iterable, description: str = "training", **kwargs):
     """A tqdm bar around any iterable, e.g. the steps of a GradientTape loop."""
-    return _bar(iterable, desc=description, **kwargs)
+    return progress_bar(iterable, desc=description, **kwargs)

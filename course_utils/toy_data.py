@@ -2,7 +2,9 @@
 
 The modes sit at angles ``2*pi*k/modes`` for ``k = 0..modes-1``: all distinct. (With
 ``np.linspace(0, 2*pi, 8)`` the first and last angle coincide and the ring has only 7 modes.)
-A sample is *high quality* when it lies within 3 standard deviations of some mode centre.
+A sample is *high quality* when it lies within 3 standard deviations of some mode centre; it
+*bridges* modes when it lies on the ring but far from every centre. Modes covered and the
+high-quality share are the measures of Srivastava et al. (2017, VEEGAN).
 """
 
 from __future__ import annotations
@@ -68,3 +70,19 @@ def modes_covered(samples, centres, std: float, min_count: int | None = None) ->
         min_count = max(1, math.ceil(0.2 * len(nearest) / modes))
     counts = np.bincount(nearest[distance <= 3 * std], minlength=modes)
     return int(np.sum(counts >= min_count))
+
+
+def between_modes_share(samples, centres, std: float, band: float = 0.25) -> float:
+    """The share of samples that *bridge* modes: on the ring (distance from the origin within
+    ``band`` of the centres' radius) but more than 3 ``std`` from every mode centre."""
+    samples = np.asarray(samples, dtype="float64")
+    _, distance = _nearest(samples, centres)
+    radius = float(np.linalg.norm(np.asarray(centres, dtype="float64"), axis=1).mean())
+    on_ring = np.abs(np.linalg.norm(samples, axis=1) - radius) <= band
+    return float(np.mean(on_ring & (distance > 3 * std)))
+
+
+def mode_counts(samples, centres, std: float) -> np.ndarray:
+    """How many samples lie within 3 ``std`` of each mode centre, shape ``(modes,)``."""
+    nearest, distance = _nearest(samples, centres)
+    return np.bincount(nearest[distance <= 3 * std], minlength=len(centres))

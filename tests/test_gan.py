@@ -98,3 +98,62 @@ def test_decaying_optimizers_follow_the_loss():
     assert g_opt.beta_2 == 0.999
     with pytest.raises(ValueError, match="generator_steps"):
         decaying_optimizers(ring_gan(hidden=(8,)), 1e-3, 0)
+
+
+def test_saturating_generator_loss_at_an_undecided_discriminator():
+    # logit 0: log(1 - 1/2) = -ln 2 for the saturating loss
+    discriminator = mlp_discriminator(2, (4,))
+    for w in discriminator.weights:
+        w.assign(np.zeros(w.shape, "float32"))
+    gan = GAN(mlp_generator(4, (8,)), discriminator, loss="saturating", seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    assert float(gan.generator_step(16)) == pytest.approx(-np.log(2), rel=1e-5)
+    assert float(gan.discriminator_step(ring_of_gaussians(16))) == pytest.approx(2 * np.log(2),
+                                                                                  rel=1e-5)
+
+
+def test_fresh_batches_give_every_critic_step_its_own_part_of_the_batch():
+    gan = ring_gan("wgan-gp", hidden=(8,), seed=0, gp_weight=0.1, fresh_batches=True)
+    assert gan.gp_weight == 0.1 and gan.fresh_batches
+    seen = []
+    original = gan.discriminator_step
+
+    def spy(real):
+        seen.append(np.asarray(real))
+        return original(real)
+
+    gan.discriminator_step = spy
+    gan.compile()
+    batch = ring_of_gaussians(5 * 4, seed=3)
+    gan.train_step(batch)
+    assert [part.shape for part in seen] == [(4, 2)] * 5
+    np.testing.assert_allclose(np.concatenate(seen), batch)
+    assert gan.g_optimizer.iterations.numpy() == 1 and gan.d_optimizer.iterations.numpy() == 5
+
+
+def test_defaults_are_unchanged_for_existing_callers():
+    gan = ring_gan("wgan-gp", hidden=(8,))
+    assert (gan.gp_weight, gan.fresh_batches, gan.n_critic) == (10.0, False, 5)
+    small = ring_gan(hidden=(16,), generator_hidden=(4,))
+    assert [layer.units for layer in small.generator.layers] == [4, 2]
+    assert [layer.units for layer in small.discriminator.layers] == [16, 1]
+
+
+def test_mnist_gan_makes_images_and_trains(tmp_path):
+    from course_utils.gan import mnist_gan, mnist_gan_optimizers
+
+    gan = mnist_gan(seed=0)
+    assert any(isinstance(layer, keras.layers.BatchNormalization)
+               for layer in gan.generator.layers)
+    images = gan.generate(4)
+    assert images.shape == (4, 28, 28) and images.min() >= 0 and images.max() <= 1
+    d_opt, g_opt = mnist_gan_optimizers()
+    assert float(g_opt.learning_rate) == pytest.approx(5e-4) and d_opt.beta_1 == 0.5
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan.fit(np.random.default_rng(0).uniform(size=(32, 28, 28)).astype("float32"), epochs=1,
+            batch_size=16, verbose=0)
+    assert gan.g_optimizer.iterations.numpy() == 2
+    path = tmp_path / "mnist_gan.keras"
+    gan.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).generate(3), gan.generate(3),
+                               atol=1e-5)

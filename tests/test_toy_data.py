@@ -55,3 +55,19 @@ def test_bad_arguments_are_refused():
         ring_of_gaussians(10, std=0.0)
     with pytest.raises(ValueError, match="shape"):
         high_quality_share(np.zeros((5, 3)), ring_centres(), 0.02)
+
+
+def test_bridges_and_mode_counts_on_constructed_samples():
+    from course_utils.toy_data import between_modes_share, mode_counts
+
+    centres = ring_centres(8, 2.0)
+    halfway = 2.0 * np.array([[np.cos(np.pi / 8), np.sin(np.pi / 8)]])  # on the ring, between
+    samples = np.concatenate([centres[:2], centres[:1], halfway, [[0.0, 0.0]]])
+    assert between_modes_share(samples, centres, std=0.02) == pytest.approx(1 / 5)
+    assert between_modes_share(samples, centres, std=0.02, band=2.5) == pytest.approx(2 / 5)
+    counts = mode_counts(samples, centres, std=0.02)
+    assert counts.tolist() == [2, 1, 0, 0, 0, 0, 0, 0]
+    # a point 3 std from a centre is high quality, not a bridge (boundary included)
+    edge = centres[:1] + np.array([[0.0, 0.06]])
+    assert between_modes_share(edge, centres, std=0.02) == 0.0
+    assert mode_counts(edge, centres, std=0.02)[0] == 1
