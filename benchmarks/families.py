@@ -38,6 +38,7 @@ import keras  # noqa: E402
 from course_utils import load_mnist  # noqa: E402
 from course_utils.families import (  # noqa: E402
     FAMILIES,
+    format_cell,
     format_table,
     summarise,
     train_for_seconds,
@@ -54,11 +55,7 @@ def markdown_table(table: dict, seconds: float) -> str:
     head = ["model", "FD", "precision", "recall", "density", "coverage", "steps"]
     lines = [f"| {' | '.join(head)} |", "|" + "---|" * len(head)]
     for sampler, row in table.items():
-        cells = []
-        for column in columns:
-            mean, sd, _ = row[column]
-            digits = 0 if column == "steps" else 1 if column == "frechet_distance" else 2
-            cells.append(f"{mean:.{digits}f} ± {sd:.{digits}f}")
+        cells = [format_cell(column, *row[column][:2]) for column in columns]
         lines.append(f"| {sampler} at {seconds:g} s | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -250,17 +250,19 @@ def summarise(runs: Sequence[dict], seconds: float,
     return table
 
 
+def format_cell(column: str, mean: float, sd: float) -> str:
+    """``mean ± sd`` with the digits that suit the column (steps 0, FD 1, the rest 2)."""
+    digits = 0 if column == "steps" else 1 if column == "frechet_distance" else 2
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
 def format_table(table: dict[str, dict[str, tuple]], seconds: float) -> str:
     """A plain-text table of :func:`summarise`'s output: mean ± sd per column."""
     columns = list(next(iter(table.values())))
     lines = [f"{'model':<22}" + "".join(f"{c.replace('frechet_distance', 'FD'):>16}"
                                          for c in columns)]
     for sampler, row in table.items():
-        cells = []
-        for column in columns:
-            mean, sd, _ = row[column]
-            digits = 0 if column == "steps" else 1 if column == "frechet_distance" else 2
-            cells.append(f"{mean:.{digits}f} ± {sd:.{digits}f}")
+        cells = [format_cell(column, *row[column][:2]) for column in columns]
         lines.append(f"{sampler:<22}" + "".join(f"{cell:>16}" for cell in cells))
     n = next(iter(next(iter(table.values())).values()))[2]
     lines.append(f"after {seconds:g} s of training; mean ± sd (ddof=1) over {n} seeds")
