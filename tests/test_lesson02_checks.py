@@ -76,6 +76,26 @@ def _measure_with(mse=None, outside=None):
 GLOBAL_IMAGES = np.random.default_rng(3).random((30, 28, 28), dtype=np.float32)
 
 
+def measure_with_evaluate(model, x_val):
+    """A correct answer that lets Keras compute the MSE: the check's models are compiled."""
+    r = model.predict(x_val, verbose=0)
+    return model.evaluate(x_val, x_val, verbose=0), float(np.mean((r < 0) | (r > 1)))
+
+
+def choose_with_tolerance(tolerance, *, inclusive=True):
+    """A slack rule: a share up to ``tolerance`` still counts as 'inside'."""
+    def rule(results):
+        valid = [a for a, (_, out) in results.items()
+                 if (out <= tolerance if inclusive else out < tolerance)]
+        return min(valid, key=lambda a: results[a][0])
+    return rule
+
+
+def choose_soft(weight):
+    """A soft rule: the MSE plus a penalty for the share outside."""
+    return lambda results: min(results, key=lambda a: results[a][0] + weight * results[a][1])
+
+
 @pytest.mark.parametrize(
     ("answers", "outcome", "phrase"),
     [
@@ -105,6 +125,16 @@ GLOBAL_IMAGES = np.random.default_rng(3).random((30, 28, 28), dtype=np.float32)
         ((measure, lambda results: results["sigmoid"]), Outcome.INCORRECT, "one of the keys"),
         ((lambda m, x: None, choose), Outcome.NOT_ATTEMPTED, "stub"),
         ((measure, lambda results: None), Outcome.NOT_ATTEMPTED, "stub"),
+        ((measure_with_evaluate, choose), Outcome.CORRECT, "lowest validation MSE wins"),
+        ((measure, choose_soft(1.0)), Outcome.INCORRECT, "adding the share to the MSE"),
+        ((measure, choose_soft(100.0)), Outcome.INCORRECT, "share is exactly 0"),
+        ((measure, choose_with_tolerance(0.01)), Outcome.INCORRECT, "Neither a tolerance"),
+        ((measure, choose_with_tolerance(1e-3, inclusive=False)), Outcome.INCORRECT,
+         "share is exactly 0"),
+        ((measure, choose_with_tolerance(1e-4)), Outcome.INCORRECT, "share is exactly 0"),
+        ((measure, lambda results: choose({a: (m, round(o, 2)) for a, (m, o) in
+                                           results.items()})),
+         Outcome.INCORRECT, "share is exactly 0"),
     ],
 )
 def test_output_activation(answers, outcome, phrase):

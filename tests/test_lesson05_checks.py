@@ -10,6 +10,7 @@ import pytest
 from course_utils import sparsity
 from course_utils.checks import Outcome
 from course_utils.checks import lesson05 as checks
+from course_utils.checks.common import bundled_image_split
 from course_utils.models import dense_autoencoder
 from course_utils.noise import NoisyBatches, add_gaussian_noise, add_masking_noise
 from course_utils.sparsity import KLSparsity, kl_sparsity
@@ -62,6 +63,36 @@ def noisy_in_noisy_out(images, std):
     noisy = add_gaussian_noise(images, std, rng=0)
     model.fit(noisy, noisy, epochs=1, batch_size=100, verbose=0)
     return model
+
+
+NOTEBOOK_IMAGES = bundled_image_split(99, 1000, 0)[0]  # stands for the notebook's x_fit
+
+
+def ignores_images(images, std):
+    """Trains on a global array instead of its ``images`` argument."""
+    model = dense_autoencoder(32, hidden=(128,))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+    model.fit(add_gaussian_noise(NOTEBOOK_IMAGES, std, rng=0), NOTEBOOK_IMAGES, epochs=1,
+              batch_size=100, verbose=0)
+    return model
+
+
+def swapped_pairs(images, std):
+    model = dense_autoencoder(32, hidden=(128,))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(images, add_gaussian_noise(images, std, rng=0), epochs=1, batch_size=100,
+              verbose=0)
+    return model
+
+
+def gaussian_noise_layer(images, std):
+    """Noise from a Keras layer: unclipped, and fit sees clean inputs."""
+    autoencoder = dense_autoencoder(32, hidden=(128,))
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.GaussianNoise(std),
+                              autoencoder])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+    model.fit(images, images, epochs=1, batch_size=100, verbose=0)
+    return autoencoder
 
 
 def fresh_noise(images, std, rng):
@@ -178,6 +209,22 @@ def test_the_sparse_check_is_deterministic_and_close_to_the_measured_reference(
         (checks.train_denoiser, denoiser(fresh_noise, freeze=True), "trainable"),
         (checks.train_denoiser, denoiser(fresh_noise, epochs=1), "Train longer"),
         (checks.train_denoiser, lambda x, std: dense_autoencoder(32).fit, "Keras model"),
+        (checks.train_denoiser, denoiser(lambda x, std, rng: fresh_noise(x, 0.4, rng)),
+         "fixed noise level"),
+        (checks.train_denoiser, ignores_images, "not the `images` your function was given"),
+        (checks.train_denoiser, swapped_pairs, "swapped"),
+        (checks.train_denoiser,
+         denoiser(lambda x, std, rng: np.clip(x + rng.normal(0, std, (len(x), 1, 1)), 0, 1)),
+         "single noise value"),
+        (checks.train_denoiser,
+         denoiser(lambda x, std, rng: np.clip(x + rng.uniform(0, std, x.shape), 0, 1)),
+         "almost never negative"),
+        (checks.train_denoiser,
+         denoiser(lambda x, std, rng: np.clip(x + np.abs(rng.normal(0, std, x.shape)), 0, 1)),
+         "almost never negative"),
+        (checks.train_denoiser, denoiser(lambda x, std, rng: fresh_noise(x, np.sqrt(std), rng)),
+         "standard deviation of about"),
+        (checks.train_denoiser, gaussian_noise_layer, "GaussianNoise layer"),
     ],
 )
 def test_typical_mistakes_get_specific_feedback(exercise, answer, words):
@@ -228,3 +275,25 @@ def test_learner_errors_during_the_checks_training_are_reported_as_theirs():
 
     feedback = _outcome(checks.build_sparse_autoencoder, sparse_ae(Broken()))
     assert feedback.outcome is Outcome.RAISED and "broken" in feedback.message
+
+
+def test_a_gaussian_noise_layer_is_told_what_is_wrong():
+    feedback = _outcome(checks.train_denoiser, gaussian_noise_layer)
+    assert "not clipped" in feedback.message, feedback.message
+    assert "clean images in" not in feedback.message, feedback.message
+
+
+def test_the_denoiser_check_calls_with_two_settings_of_every_argument():
+    calls = []
+
+    def recording(images, std):
+        calls.append((np.array(images, copy=True), std))
+        return reference_denoiser(images, std)
+
+    feedback = _outcome(checks.train_denoiser, recording)
+    assert feedback.outcome is Outcome.CORRECT, feedback
+    assert len({std for _, std in calls}) == 2
+    (first, _), (second, _) = calls
+    assert first.shape != second.shape or not np.array_equal(first, second)
+    # neither call passes the images a notebook would hold
+    assert not any(np.array_equal(images, NOTEBOOK_IMAGES) for images, _ in calls)

@@ -45,6 +45,7 @@ def _small_model(seed: int):
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(0.0, 0.3, w.shape).astype(np.float32)
                        for w in model.get_weights()])
+    model.compile(loss="mse")  # a learner may inspect it with model.evaluate
     return model
 
 
@@ -318,16 +319,19 @@ def _check_l2_strength(strength) -> str:
 # -- train_denoiser ------------------------------------------------------------------------------
 DENOISE_STD = 0.4
 DENOISE_TARGET_MSE = 0.036  # held-out MSE of the denoised noisy images against the clean ones
+SECOND_STD = 0.25  # the second call's noise level: a hard-coded 0.4 shows
+SECOND_IMAGES = 200  # the second call's images: other digits, mirrored, unlike any global
 
 
 class _FitRecorder:
     """Wraps ``keras.Model.fit`` while the learner's function runs: notes the first batch it was
-    given and whether the weights changed."""
+    given, whether the weights changed and whether the fitted model adds GaussianNoise itself."""
 
     def __init__(self):
         self.calls = 0
         self.batch = None  # (inputs, targets) as float64 arrays of shape (n, 784)
         self.frozen = []  # paths of weights that did not change during a fit
+        self.noise_layer = False  # a keras.layers.GaussianNoise inside the fitted model
 
     def __enter__(self):
         import keras
@@ -339,6 +343,7 @@ class _FitRecorder:
             x = args[0] if args else kwargs.get("x")
             y = args[1] if len(args) > 1 else kwargs.get("y")
             recorder.note(x, y)
+            recorder.noise_layer |= _has_gaussian_noise(model)
             before = _snapshot(model)
             history = original(model, *args, **kwargs)
             recorder.calls += 1
@@ -374,6 +379,16 @@ class _FitRecorder:
             self.batch = None
 
 
+def _has_gaussian_noise(model) -> bool:
+    import keras
+
+    try:
+        layers = model._flatten_layers(include_self=True, recursive=True)
+        return any(isinstance(layer, keras.layers.GaussianNoise) for layer in layers)
+    except Exception:  # noqa: BLE001 - a model we cannot walk: no diagnosis, no harm
+        return False
+
+
 def _same_noise_everywhere(inputs: np.ndarray, targets: np.ndarray) -> bool:
     """True when every image got the same noise pattern (compared where no clipping happened)."""
     noise = inputs - targets
@@ -390,32 +405,93 @@ def _same_noise_everywhere(inputs: np.ndarray, targets: np.ndarray) -> bool:
     return compared > 0
 
 
-def _diagnose_training_pairs(batch, std: float) -> None:
+def _one_value_per_image(inputs: np.ndarray, targets: np.ndarray) -> bool:
+    """True when each image's noise is one number (the same on all its unclipped pixels)."""
+    noise = inputs - targets
+    inside = (inputs > 0) & (inputs < 1)
+    compared = 0
+    for i in range(min(len(inputs), 10)):
+        if inside[i].sum() < 20:
+            continue
+        values = noise[i, inside[i]]
+        if np.ptp(values) > 1e-4 or abs(values.mean()) < 1e-3:  # varied, or no noise at all
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _rows_among(rows: np.ndarray, images: np.ndarray) -> bool:
+    """True when every row equals (to float32 precision) one of the flattened ``images``."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    distances = (np.square(rows).sum(1)[:, None] + np.square(flat).sum(1)[None, :]
+                 - 2 * rows @ flat.T)
+    return bool(np.all(distances.min(axis=1) < 1e-6))
+
+
+def _diagnose_training_pairs(batch, std: float, images: np.ndarray, other_std: float,
+                             noise_layer: bool) -> None:
     inputs, targets = batch
     if targets.max() <= 1.0 / 255 + 1e-6 and targets.max() > 0:
         raise Incorrect("The targets your model was trained on are at most 1/255: the images "
                         "were divided by 255 again, although they already lie in [0, 1].")
     if np.allclose(inputs, targets, atol=1e-6):
+        if noise_layer:
+            raise Incorrect(
+                "Your model adds its noise itself with a keras.layers.GaussianNoise layer, and "
+                "fit got the clean images as inputs. That layer's noise is not clipped: in "
+                "training your model sees pixel values below 0 and above 1, which the noisy "
+                "images the exercise describes (clipped into [0, 1]) never have. Make the noisy "
+                "copies yourself (add_gaussian_noise from course_utils.noise, or np.clip(images "
+                "+ noise, 0, 1); NoisyBatches draws fresh ones each epoch) and fit(noisy, clean)."
+            )
         raise Incorrect("Your model was trained with inputs equal to its targets (clean images "
                         "in, clean images out?). A denoising autoencoder learns from (noisy "
                         "input, clean target) pairs: fit(noisy, clean).")
+    if not _rows_among(targets, images):
+        if _rows_among(inputs, images):
+            raise Incorrect("Your model was trained on (clean input, noisy target) pairs: the "
+                            "arguments of fit are swapped. Use fit(noisy, clean).")
+        raise Incorrect("The targets your model was trained on are not the `images` your "
+                        "function was given: the check called it with its own images, and it "
+                        "trained on others (the notebook's x_fit?). Build the noisy copies and "
+                        "the targets from the `images` argument.")
     if inputs.min() < -1e-6 or inputs.max() > 1 + 1e-6:
         raise Incorrect(f"The noisy training inputs range from {inputs.min():.3g} to "
                         f"{inputs.max():.3g}: clip them into [0, 1], as real pixels are "
                         "(np.clip(noisy, 0, 1), or add_gaussian_noise from course_utils.noise).")
+    if _one_value_per_image(inputs, targets):
+        raise Incorrect("Each training image got a single noise value, added to all its pixels "
+                        "(a brighter or darker image, not a noisy one): draw one independent "
+                        "value per pixel, noise of shape images.shape.")
     if _same_noise_everywhere(inputs, targets):
         raise Incorrect("Every training image got the same noise pattern: draw noise of the full "
                         "shape images.shape (one independent value per pixel of every image), "
                         "not of a single 28x28 image.")
     background = targets == 0
-    if background.sum() > 1000:
-        # On a blank pixel the noisy value is clip(noise, 0, 1), whose mean is about std/sqrt(2pi).
-        estimate = float(inputs[background].mean() * np.sqrt(2 * np.pi))
-        if not 0.7 * std < estimate < 1.4 * std:
-            raise Incorrect(f"The check asked for noise with standard deviation {std}, but the "
-                            f"noise on blank pixels of your training inputs looks like a standard "
-                            f"deviation of about {estimate:.2g}. Pass std as the scale of "
-                            "rng.normal (not std**2), and add it to every pixel.")
+    if background.sum() < 1000:
+        return
+    # On a blank pixel the noisy value is clip(noise, 0, 1): zero-mean noise leaves about half of
+    # them at exactly 0, and the positive half has the median of a half-normal, 0.674 std.
+    blank = inputs[background]
+    at_zero = float(np.mean(blank == 0))
+    if at_zero < 0.25:
+        raise Incorrect(f"On blank pixels of your training inputs the noise was almost never "
+                        f"negative (only {at_zero:.0%} stayed at 0; zero-mean noise leaves about "
+                        "half of them at 0 after clipping). Gaussian noise has mean 0: "
+                        "rng.normal(0, std, images.shape), not rng.random or rng.uniform(0, ...).")
+    positive = blank[blank > 0]
+    estimate = float(np.median(positive)) / 0.6745 if positive.size > 100 else 0.0
+    if 0.8 * std < estimate < 1.25 * std:
+        return
+    if abs(estimate - other_std) < 0.15 * other_std:
+        raise Incorrect(f"The check called train_denoiser(images, std={std}), but the noise "
+                        f"in your training inputs has a standard deviation of about "
+                        f"{estimate:.2g}, the std of the check's other call ({other_std}): your "
+                        "function seems to use a fixed noise level. Use the `std` argument.")
+    raise Incorrect(f"The check asked for noise with standard deviation {std}, but the noise on "
+                    f"blank pixels of your training inputs looks like a standard deviation of "
+                    f"about {estimate:.2g}. Pass std as the scale of rng.normal (not std**2), and "
+                    "add it to every pixel.")
 
 
 @functools.cache
@@ -426,18 +502,23 @@ def _denoise_test_set() -> tuple[np.ndarray, np.ndarray]:
     return add_gaussian_noise(x_held_out, DENOISE_STD, rng=2024), x_held_out
 
 
-def _check_train_denoiser(train_denoiser) -> str:
+def _second_images() -> np.ndarray:
+    """Other digits than the first call's, mirrored left to right: no global array has them."""
+    images, _ = bundled_image_split(6, SECOND_IMAGES, 0)
+    return np.ascontiguousarray(images[:, :, ::-1])
+
+
+def _train_once(fn, images: np.ndarray, std: float, other_std: float):
+    """Call the learner's train_denoiser(images, std) and diagnose what it trained on."""
     import keras
 
-    fn = require_function(train_denoiser, "train_denoiser")
-    x_train, _ = _check_images()
-    given = x_train.copy()
+    given = images.copy()
     keras.utils.set_random_seed(0)
-    shown = f"train_denoiser(images, std={DENOISE_STD})"
+    shown = f"train_denoiser(images, std={std})"
     with _FitRecorder() as recorder:
-        model = call_learner(fn, given, DENOISE_STD, name=shown)
+        model = call_learner(fn, given, std, name=shown)
     model = require_model(model, shown)
-    if not np.array_equal(given, x_train):
+    if not np.array_equal(given, images):
         raise Incorrect("train_denoiser changed the clean images it was given. Make noisy "
                         "copies (images + noise returns a new array) and keep the clean ones as "
                         "targets.")
@@ -445,7 +526,17 @@ def _check_train_denoiser(train_denoiser) -> str:
         raise Incorrect(f"During fit, {len(recorder.frozen)} weight matrices did not change "
                         f"(e.g. {recorder.frozen[0]}): is trainable set to False somewhere?")
     if recorder.batch is not None:
-        _diagnose_training_pairs(recorder.batch, DENOISE_STD)
+        _diagnose_training_pairs(recorder.batch, std, images, other_std, recorder.noise_layer)
+    return model, recorder
+
+
+def _check_train_denoiser(train_denoiser) -> str:
+    fn = require_function(train_denoiser, "train_denoiser")
+    x_train, _ = _check_images()
+    model, recorder = _train_once(fn, x_train, DENOISE_STD, SECOND_STD)
+    # A second call, with other images and another noise level: an answer that ignores an
+    # argument (the notebook's images, a fixed std) trains on the wrong pairs.
+    _train_once(fn, _second_images(), SECOND_STD, DENOISE_STD)
     noisy, clean = _denoise_test_set()
     outputs = require_array(call_learner(model, noisy, name="model(noisy_images)"),
                             "The model's output for 500 noisy images", shape=(500, None, None))
@@ -453,14 +544,15 @@ def _check_train_denoiser(train_denoiser) -> str:
     found_text, target = distinct_numbers(found, DENOISE_TARGET_MSE)
     measured = (f"On 500 held-out images with noise of std {DENOISE_STD}, the MSE of your "
                 f"model's output against the clean images is {found_text}")
-    if found <= DENOISE_TARGET_MSE:
-        return f"{measured}; the target was at most {target}."
-    if recorder.calls == 0:
-        raise Incorrect(f"{measured}; the target is at most {target}. The model was never "
-                        "trained with model.fit: did you call fit?")
-    raise Incorrect(f"{measured}; the target is at most {target}. Train longer (more epochs), "
-                    "with fresh noise each epoch (NoisyBatches from course_utils.noise), or try a "
-                    "larger learning rate such as 3e-3.")
+    if found > DENOISE_TARGET_MSE:
+        if recorder.calls == 0:
+            raise Incorrect(f"{measured}; the target is at most {target}. The model was never "
+                            "trained with model.fit: did you call fit?")
+        raise Incorrect(f"{measured}; the target is at most {target}. Train longer (more "
+                        "epochs), with fresh noise each epoch (NoisyBatches from "
+                        "course_utils.noise), or try a larger learning rate such as 3e-3.")
+    return (f"{measured}; the target was at most {target}. A second call, with "
+            f"{SECOND_IMAGES} other images and std={SECOND_STD}, trained on the right pairs too.")
 
 
 weight_penalty = Exercise(
