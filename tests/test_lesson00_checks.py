@@ -151,11 +151,13 @@ def test_image_mse(answer, outcome, phrase):
 @pytest.fixture(scope="module")
 def nearest_mean():
     """The right accuracy and the numbers realistic slips give, computed independently."""
-    from course_utils.data import load_mnist
+    from course_utils.data import load_mnist, validation_split
 
     data = load_mnist()
     means_train = np.stack([data.x_train[data.y_train == d].mean(0) for d in range(10)])
     means_test = np.stack([data.x_test[data.y_test == d].mean(0) for d in range(10)])
+    x_fit, x_val, y_fit, y_val = validation_split(data.x_train, data.y_train)
+    means_fit = np.stack([x_fit[y_fit == d].mean(0) for d in range(10)])
 
     def errors(images, means, power=2):
         return (np.abs(images[:, None] - means[None]) ** power).mean(axis=(2, 3))
@@ -171,6 +173,11 @@ def nearest_mean():
         "absolute": accuracy(errors(data.x_test, means_train, power=1).argmin(1), data.y_test),
         "first_200": accuracy(errors(data.x_test[:200], means_train).argmin(1),
                               data.y_test[:200]),
+        # A learner who reaches for validation_split out of habit:
+        "fit_val": accuracy(errors(x_val, means_fit).argmin(1), y_val),
+        "fit_test": accuracy(errors(data.x_test, means_fit).argmin(1), data.y_test),
+        "train_val": accuracy(errors(x_val, means_train).argmin(1), y_val),
+        "fit_fit": accuracy(errors(x_fit, means_fit).argmin(1), y_fit),
     }
 
 
@@ -191,6 +198,10 @@ def test_nearest_mean_accuracy_right_answer(nearest_mean):
         ("absolute", "absolute differences"),
         ("first_200", "not the accuracy of the nearest-mean classifier"),
         ("count", "fraction between 0 and 1"),
+        ("fit_val", "this exercise chooses nothing, it reports a test score"),
+        ("fit_test", "only the fit part of a validation split"),
+        ("train_val", "those images are training images"),
+        ("fit_fit", "same fit images"),
     ],
 )
 def test_nearest_mean_accuracy_slips(nearest_mean, slip, phrase):
@@ -200,6 +211,15 @@ def test_nearest_mean_accuracy_slips(nearest_mean, slip, phrase):
     if slip not in ("percent", "error_rate", "count") and abs(value - right) < 0.003:
         pytest.skip(f"on this data the slip {slip!r} happens to give the right number")
     _assert(checks.nearest_mean_accuracy.evaluate(value), WRONG, phrase)
+
+
+def test_nearest_mean_accuracy_fit_validation_answer_is_not_called_a_test_leak(nearest_mean):
+    """Means from the fit split, accuracy on the validation split: no test image was used."""
+    feedback = checks.nearest_mean_accuracy.evaluate(nearest_mean["fit_val"])
+    _assert(feedback, WRONG, "the means come from the fit part of a validation split")
+    assert "the accuracy from its validation part" in feedback.message
+    assert "test images" not in feedback.message
+    assert "measured on the training images" not in feedback.message
 
 
 def test_nearest_mean_accuracy_bad_values():

@@ -386,8 +386,43 @@ def test_smallest_k_for_target_sum_and_stub():
 
     feedback = _outcome(checks.smallest_k_for_target, none_when_not_reached)
     _assert_incorrect(feedback, "not a sum per image")
-    assert _outcome(checks.smallest_k_for_target,
-                    lambda f, v, t: None).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_smallest_k_for_target_untouched_stub_is_not_attempted():
+    # Exactly the stub make_exercises writes from the solutions notebook.
+    import json
+
+    from course_utils.paths import SOLUTIONS_DIR, lesson_notebook
+    from course_utils.solution_blocks import exercise_name, stub_out
+
+    cells = json.loads(lesson_notebook(SOLUTIONS_DIR, "04").read_text())["cells"]
+    source = next("".join(c["source"]) for c in cells if c["cell_type"] == "code"
+                  and exercise_name("".join(c["source"])) == "smallest_k_for_target")
+    namespace = {"np": np}
+    exec(stub_out(source), namespace)
+    smallest_k_for_target = namespace["smallest_k_for_target"]
+
+    feedback = _outcome(checks.smallest_k_for_target, smallest_k_for_target)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED, feedback
+    assert "still the stub" in feedback.message
+
+
+def test_smallest_k_for_target_written_function_returning_none_is_not_not_attempted():
+    def forgot_return(x_fit, x_val, target):
+        mean = x_fit.mean(axis=0)
+        vt = np.linalg.svd(x_fit - mean, full_matrices=False)[2]
+        for k in range(1, len(vt) + 1):
+            recon = mean + (x_val - mean) @ vt[:k].T @ vt[:k]
+            if np.mean((recon - x_val) ** 2) <= target:
+                break  # found k ... but never returned it
+
+    def printed_instead(x_fit, x_val, target):
+        print(target_reference(x_fit, x_val, target))
+
+    for answer in (forgot_return, printed_instead):
+        feedback = _outcome(checks.smallest_k_for_target, answer)
+        _assert_incorrect(feedback, "Did you forget `return`?")
+        assert "For data set 1, your function returned None" in feedback.message
 
 
 def test_smallest_k_for_target_other_mistakes_get_the_numbers():

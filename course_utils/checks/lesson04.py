@@ -5,6 +5,8 @@ split)."""
 
 from __future__ import annotations
 
+import dis
+
 import numpy as np
 from scipy.linalg import subspace_angles
 from scipy.stats import ortho_group
@@ -438,24 +440,39 @@ _TARGET_MISTAKES = (
 )
 
 
+_STUB_OPCODES = {"RESUME", "NOP", "LOAD_CONST", "STORE_FAST", "RETURN_VALUE", "RETURN_CONST"}
+
+
+def _is_untouched_stub(fn) -> bool:
+    """True for the generated stub: a body of `name = None` lines and `return None`, nothing
+    else (no name looked up, no call). A function the learner wrote does some work."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    return all(ins.opname in _STUB_OPCODES and (ins.opname != "LOAD_CONST" or ins.argval is None)
+               for ins in dis.get_instructions(code))
+
+
 def _check_smallest_k_for_target(smallest_k_for_target) -> str:
     fn = require_function(smallest_k_for_target, "smallest_k_for_target")
     cases = _target_cases()
     found, expected = [], []
     for number, (x_fit, x_val, target) in enumerate(cases, start=1):
-        out = call_learner(fn, x_fit.copy(), x_val.copy(), target,
-                           name=f"smallest_k_for_target(x_fit, x_val, {target})")
-        if out is None and number > 1:
-            raise Incorrect(
-                f"For data set {number}, your function returned None, but a number of components "
-                f"reaches the target {target} there. Is your error the mean over all values "
-                "(`np.mean`), not a sum per image?"
+        shown = f"smallest_k_for_target(x_fit, x_val, {target})"
+        out = call_learner(fn, x_fit.copy(), x_val.copy(), target, name=shown)
+        if out is None and number == 1 and _is_untouched_stub(fn):
+            raise NotAttempted(
+                "`smallest_k_for_target` is still the stub: replace `# YOUR CODE HERE` with your "
+                "code and return the smallest k."
             )
         if out is None:
-            raise NotAttempted(
-                "smallest_k_for_target returned None. If it is written: it returns None when no "
-                "k reaches the target, yet every test case has an answer; is your error the mean "
-                "over all values (`np.mean`), not a sum per image?"
+            raise Incorrect(
+                f"For data set {number}, your function returned None, yet "
+                f"{_holdout_k(x_fit, x_val, target)} components reach the target {target} "
+                f"there (`{shown}`). Did you forget `return`? A function that ends without "
+                "`return k` gives None (printing k does not return it). If yours returns None "
+                "when no k reaches the target: is your error the mean over all values "
+                "(`np.mean`), not a sum per image?"
             )
         found.append(_require_count(out, "smallest_k_for_target", min(x_fit.shape)))
         expected.append(_holdout_k(x_fit, x_val, target))
