@@ -129,6 +129,31 @@ def _one_neighbour(encoders, x_fit, y_fit, x_val, y_val, margin):
     return min(k for k in encoders if accuracy[k] >= pixels - margin)
 
 
+def _scored_on_fit_images(encoders, x_fit, y_fit, x_val, y_val, margin):
+    """Fits and scores every 5-NN classifier on x_fit: x_val is never used."""
+    return _smallest(encoders, x_fit, y_fit, x_fit, y_fit, margin)
+
+
+def _codes_scored_on_fit_images(encoders, x_fit, y_fit, x_val, y_val, margin):
+    """The pixels scored on x_fit too, but written as a loop over both feature kinds."""
+    def train_accuracy(features):
+        flat = np.reshape(features, (len(features), -1))
+        return KNeighborsClassifier(n_neighbors=5).fit(flat, y_fit).score(flat, y_fit)
+
+    target = train_accuracy(x_fit) - margin
+    for k in sorted(encoders):
+        if train_accuracy(encoders[k].predict(x_fit, verbose=0)) >= target:
+            return k
+    return None
+
+
+def _fit_on_fit_and_val(encoders, x_fit, y_fit, x_val, y_val, margin):
+    """Fits on x_fit and x_val together ("more data"), scores on x_val."""
+    x_all = np.concatenate([x_fit, x_val])
+    y_all = np.concatenate([y_fit, y_val])
+    return _smallest(encoders, x_all, y_all, x_val, y_val, margin)
+
+
 def _returns_accuracy(encoders, x_fit, y_fit, x_val, y_val, margin):
     k = _smallest(encoders, x_fit, y_fit, x_val, y_val, margin)
     return _sweep({k: encoders[k]}, x_fit, y_fit, x_val, y_val)[1][k]
@@ -143,6 +168,10 @@ def _returns_accuracy(encoders, x_fit, y_fit, x_val, y_val, margin):
         (_no_margin, Outcome.INCORRECT, "also reaches the target"),
         (_relative_margin, Outcome.INCORRECT, "also reaches the target"),
         (_one_neighbour, Outcome.INCORRECT, "also reaches the target"),
+        (_scored_on_fit_images, Outcome.INCORRECT, "you scored on the images you fitted on"),
+        (_codes_scored_on_fit_images, Outcome.INCORRECT,
+         "you scored on the images you fitted on"),
+        (_fit_on_fit_and_val, Outcome.INCORRECT, "fitted on x_fit and x_val together"),
         (_returns_accuracy, Outcome.INCORRECT, "looks like an accuracy"),
         (lambda *args: 5, Outcome.INCORRECT, "keys of `encoders`"),
         (lambda *args: None, Outcome.NOT_ATTEMPTED, "replace the stub"),
@@ -165,6 +194,21 @@ def test_smallest_code_size_cases_are_clear_cut():
         assert accuracy[passing[0]] - target > 4 / n_val
         assert all(target - accuracy[k] > 4 / n_val for k in offered if k < passing[0])
     assert answers == [32, 8]
+
+
+def test_smallest_code_size_seen_images_rules_differ():
+    """Scoring on images the classifier was fitted on picks a smaller size than validation
+    (in the first case), clear of its target by more than a few images."""
+    margin, offered = checks.SWEEP_CASES[0]
+    expected = checks._sweep_answer("validation", margin, offered)
+    n = len(checks._sweep_data()[2])
+    for rule in ("fit_images", "fit_and_val"):
+        found = checks._sweep_answer(rule, margin, offered)
+        assert found is not None and found < expected
+        pixels, accuracy = checks._sweep_scores(rule)
+        target = pixels - margin
+        assert accuracy[found] - target > 4 / n
+        assert all(target - accuracy[k] > 4 / n for k in offered if k < found)
 
 
 def test_smallest_code_size_result_instead_of_function():
