@@ -115,7 +115,7 @@ def test_smallest_width(answer, outcome, words):
     _assert(_outcome(checks.smallest_width, answer), outcome, words)
 
 
-# -- compression_ratio -----------------------------------------------------------------------
+# -- dimension_ratio -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("answer", "outcome", "words"),
     [
@@ -131,8 +131,8 @@ def test_smallest_width(answer, outcome, words):
          "instead of writing 784"),
     ],
 )
-def test_compression_ratio(answer, outcome, words):
-    _assert(_outcome(checks.compression_ratio, answer), outcome, words)
+def test_dimension_ratio(answer, outcome, words):
+    _assert(_outcome(checks.dimension_ratio, answer), outcome, words)
 
 
 # -- is_scaled_twice -------------------------------------------------------------------------

@@ -218,7 +218,7 @@ def _check_smallest_width(smallest_width) -> str:
             f"(target {target}) on 500 images your function never saw.")
 
 
-# -- 4. compression_ratio --------------------------------------------------------------------
+# -- 4. dimension_ratio --------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _encoders():
     """(description, encoder, expected ratio) for dense and convolutional encoders."""
@@ -246,12 +246,12 @@ def _encoders():
     )
 
 
-def _check_compression_ratio(compression_ratio) -> str:
-    fn = require_function(compression_ratio, "compression_ratio")
+def _check_dimension_ratio(dimension_ratio) -> str:
+    fn = require_function(dimension_ratio, "dimension_ratio")
     for text, encoder, expected in _encoders():
-        out = call_learner(fn, encoder, name="compression_ratio(encoder)")
+        out = call_learner(fn, encoder, name="dimension_ratio(encoder)")
         if out is None:
-            raise NotAttempted("`compression_ratio` returned None: replace the stub.")
+            raise NotAttempted("`dimension_ratio` returned None: replace the stub.")
         found = require_number(out, f"The ratio for {text}")
         if math.isclose(found, expected, rel_tol=1e-6):
             continue
@@ -410,11 +410,11 @@ smallest_width = Exercise(
     ],
 )
 
-compression_ratio = Exercise(
+dimension_ratio = Exercise(
     lesson=LESSON,
-    name="compression_ratio",
+    name="dimension_ratio",
     title="how many input values per code value",
-    checker=_check_compression_ratio,
+    checker=_check_dimension_ratio,
     hints=[
         "The ratio is (number of values in one input) / (number of values in its code).",
         "`encoder.input_shape` and `encoder.output_shape` start with the batch axis (None); "
@@ -452,4 +452,4 @@ quick_fit = Exercise(
     ],
 )
 
-EXERCISES = (mse, sse_per_image, smallest_width, compression_ratio, is_scaled_twice, quick_fit)
+EXERCISES = (mse, sse_per_image, smallest_width, dimension_ratio, is_scaled_twice, quick_fit)
