@@ -9,6 +9,7 @@ from course_utils.disentanglement import (
     mig,
     mig_per_factor,
     mutual_info_matrix,
+    sample_codes,
 )
 from course_utils.shapes import make_shapes
 
@@ -69,3 +70,22 @@ def test_bad_inputs_are_refused(factors):
         mig(np.zeros((len(factors), 1)), factors)
     with pytest.raises(ValueError, match="factors must"):
         mutual_info_matrix(np.zeros((10, 3)), factors)
+
+
+def test_samples_of_a_switched_off_unit_carry_almost_nothing(factors):
+    # unit 0 follows x closely (small posterior variance); unit 1 has a mean that follows x a
+    # little and a posterior variance of 1 (KL near 0): its mean looks informative, its samples
+    # do not.
+    x = factors[:, 3].astype(np.float64)
+    z_mean = np.stack([x - x.mean(), 0.05 * (x - x.mean())], axis=1)
+    z_log_var = np.stack([np.full(len(x), np.log(0.01)), np.zeros(len(x))], axis=1)
+    z = sample_codes(z_mean, z_log_var, seed=0)
+    assert z.shape == z_mean.shape and z.dtype == np.float64
+    np.testing.assert_array_equal(z, sample_codes(z_mean, z_log_var, seed=0))
+    assert not np.array_equal(z, sample_codes(z_mean, z_log_var, seed=1))
+    h = factor_entropy(factors)[3]
+    on_means = mutual_info_matrix(z_mean, factors)[:, 3] / h
+    on_samples = mutual_info_matrix(z, factors)[:, 3] / h
+    assert on_means[1] > 0.9 and on_samples[1] < 0.05 and on_samples[0] > 0.8
+    with pytest.raises(ValueError, match="shape"):
+        sample_codes(z_mean, z_log_var[:, :1])
