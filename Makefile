@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint exercises exercises-check outputs benchmark clean-venv grade
+.PHONY: lab test lint exercises exercises-check outputs benchmark clean-venv grade site
 
 $(STAMP): pyproject.toml
 	@if [ -x "$(BIN)/python" ]; then \
@@ -81,3 +81,6 @@ outputs: $(STAMP)  ## execute notebooks/ and solutions/ in full mode and store t
 grade: $(STAMP)  ## grade a room's exercise notebooks: make grade SUBMISSIONS=room [GRADE_ARGS=--jobs 4]
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "Name the folder: make grade SUBMISSIONS=path/to/room" >&2; exit 2; fi
 	$(BIN)/python -m course_utils.grade "$(SUBMISSIONS)" --out grades.csv --html grades.html $(GRADE_ARGS)
+
+site: $(STAMP)  ## build the course website into _build/site from the stored notebooks, offline
+	$(BIN)/python site/build.py $(if $(SITE_REPOSITORY),--repository "$(SITE_REPOSITORY)",)
