@@ -66,6 +66,37 @@ def bits_per_image(code_size: int, bits: int) -> int:
     return int(code_size) * _check_bits(bits)
 
 
+def upper_envelope(table, budgets) -> dict[int, tuple[float, tuple[int, int] | None]]:
+    """For every budget in bits per image, the best quality among the (code_size, bits) pairs
+    that fit in it: ``{budget: (quality, (code_size, bits))}``, ``(-inf, None)`` if none fits.
+
+    ``table`` maps ``(code_size, bits)`` to a quality (higher is better, e.g. mean PSNR); a pair
+    fits when ``code_size * bits <= budget``. Comparing codecs by their envelopes compares them
+    at equal bits, each at its best split of the bits between code size and precision.
+    """
+    envelope = {}
+    for budget in budgets:
+        fits = [(quality, pair) for pair, quality in table.items()
+                if pair[0] * pair[1] <= budget]
+        envelope[int(budget)] = max(fits) if fits else (float("-inf"), None)
+    return envelope
+
+
+def empirical_entropy_bits(indices) -> float:
+    """Bits per image an ideal entropy coder would need for integer codes (n, k), coding each
+    unit on its own with the frequencies of its levels in ``indices``: the sum over units of
+    ``-sum p log2 p``. A fixed-length code spends ``k * bits``; JPEG, by contrast, is entropy
+    coded (Huffman), so this is the fairer number to set beside a JPEG file size."""
+    codes = np.asarray(indices)
+    if codes.ndim != 2 or len(codes) == 0:
+        raise ValueError(f"indices must have shape (n, k) with n >= 1, got {codes.shape}.")
+    total = 0.0
+    for unit in codes.T:
+        p = np.unique(unit, return_counts=True)[1] / len(unit)
+        total += float(-(p * np.log2(p)).sum())
+    return total
+
+
 def psnr(images, reconstructions, max_value: float = 1.0) -> np.ndarray:
     """Peak signal-to-noise ratio of every image in dB: ``10 log10(max_value**2 / MSE)``, with
     the MSE over that image's pixels. Shape (n,). An exact reconstruction gives ``inf``."""

@@ -1,4 +1,4 @@
-"""Corrupting images for denoising autoencoders: Gaussian noise and masking noise.
+"""Corrupting images for denoising autoencoders: Gaussian, masking and salt-and-pepper noise.
 
 Every function takes an explicit ``rng`` (a NumPy ``Generator`` or an integer seed) and never
 touches NumPy's global random state, so the same seed always gives the same noise. The input
@@ -6,6 +6,7 @@ array is never modified; the result is a new float32 array.
 
 >>> noisy = add_gaussian_noise(images, std=0.3, rng=0)
 >>> masked = add_masking_noise(images, fraction=0.5, rng=np.random.default_rng(1))
+>>> speckled = add_salt_and_pepper_noise(images, fraction=0.2, rng=2)
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ def add_masking_noise(images, fraction: float, *, rng: RandomSource) -> np.ndarr
     pixels = np.asarray(images, dtype=np.float32)
     keep = as_generator(rng).random(pixels.shape) >= fraction
     return np.where(keep, pixels, np.float32(0.0))
+
+
+def add_salt_and_pepper_noise(images, fraction: float, *, rng: RandomSource) -> np.ndarray:
+    """A copy of ``images`` with each pixel hit independently with probability ``fraction`` and
+    set to 0 ("pepper") or 1 ("salt"), equally likely.
+
+    On a black background most pepper leaves the pixel as it was: see ``changed_share``.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction!r}.")
+    pixels = np.asarray(images, dtype=np.float32)
+    generator = as_generator(rng)
+    hit = generator.random(pixels.shape) < fraction
+    values = generator.integers(0, 2, pixels.shape).astype(np.float32)
+    return np.where(hit, values, pixels)
+
+
+def changed_share(images, noisy) -> float:
+    """The share of pixels whose value differs between ``images`` and ``noisy``.
+
+    For salt-and-pepper noise with ``fraction`` f this is below f: a pixel hit by pepper that
+    was already black (most of an MNIST digit's background) does not change.
+    """
+    clean = np.asarray(images, dtype=np.float32)
+    return float(np.mean(np.asarray(noisy, dtype=np.float32) != clean))
 
 
 class NoisyBatches(keras.utils.PyDataset):

@@ -7,11 +7,13 @@ from course_utils.compression import (
     bits_per_image,
     code_range,
     dequantise,
+    empirical_entropy_bits,
     jpeg_header_bits,
     jpeg_round_trip,
     psnr,
     quantise_indices,
     uniform_quantise,
+    upper_envelope,
 )
 
 
@@ -81,3 +83,20 @@ def test_jpeg_round_trip_sizes_grow_with_quality():
     assert 0 < jpeg_header_bits(50) < low_bits.min()
     with pytest.raises(ValueError, match="quality"):
         jpeg_round_trip(images, 0)
+
+
+def test_upper_envelope_takes_the_best_pair_that_fits_the_budget():
+    table = {(8, 2): 13.0, (4, 4): 12.0, (8, 4): 16.0, (32, 2): 15.0, (16, 4): 18.0}
+    env = upper_envelope(table, [8, 16, 32, 63, 64])
+    assert env[8] == (float("-inf"), None)
+    assert env[16] == (13.0, (8, 2))  # 8 x 2 = 16 fits exactly (<=), beats 4 x 4
+    assert env[32] == (16.0, (8, 4))
+    assert env[63] == (16.0, (8, 4))  # 32 x 2 = 64 does not fit in 63
+    assert env[64] == (18.0, (16, 4))
+
+
+def test_empirical_entropy_bits():
+    codes = np.array([[0, 5], [1, 5], [2, 5], [3, 5]])
+    assert empirical_entropy_bits(codes) == pytest.approx(2.0)  # 4 equally likely + constant
+    with pytest.raises(ValueError, match="shape"):
+        empirical_entropy_bits(np.arange(4))

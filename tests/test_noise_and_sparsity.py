@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from course_utils.models import dense_autoencoder
-from course_utils.noise import NoisyBatches, add_gaussian_noise, add_masking_noise, as_generator
+from course_utils.noise import (
+    NoisyBatches,
+    add_gaussian_noise,
+    add_masking_noise,
+    add_salt_and_pepper_noise,
+    as_generator,
+    changed_share,
+)
 from course_utils.sparsity import (
     KLSparsity,
     activity_stats,
@@ -54,6 +61,25 @@ def test_noise_is_reproducible_from_the_seed_or_generator(corrupt):
 def test_rng_must_be_explicit(bad):
     with pytest.raises(TypeError, match="rng must be"):
         as_generator(bad)
+
+
+def test_salt_and_pepper_hits_the_fraction_with_both_values_and_is_reproducible():
+    noisy = add_salt_and_pepper_noise(IMAGES, 0.2, rng=7)
+    hit = noisy != IMAGES  # IMAGES lie in [0.2, 0.8]: every hit changes the pixel
+    assert noisy.dtype == np.float32 and hit.mean() == pytest.approx(0.2, abs=0.005)
+    assert set(np.unique(noisy[hit])) == {0.0, 1.0}
+    assert (noisy[hit] == 1.0).mean() == pytest.approx(0.5, abs=0.02)
+    assert np.array_equal(noisy, add_salt_and_pepper_noise(IMAGES, 0.2, rng=7))
+    assert np.array_equal(add_salt_and_pepper_noise(IMAGES, 0.0, rng=1), IMAGES)
+    with pytest.raises(ValueError, match="fraction"):
+        add_salt_and_pepper_noise(IMAGES, -0.1, rng=0)
+
+
+def test_pepper_on_black_changes_nothing():
+    black = np.zeros((50, 28, 28), np.float32)
+    noisy = add_salt_and_pepper_noise(black, 0.4, rng=3)
+    assert changed_share(black, noisy) == pytest.approx(0.2, abs=0.01)  # only the salt shows
+    assert changed_share(IMAGES, IMAGES) == 0.0
 
 
 def test_noise_arguments_are_validated():

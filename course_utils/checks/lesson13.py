@@ -57,6 +57,17 @@ def _score_images() -> np.ndarray:
     return (rng.random((6, 28, 28)) * np.linspace(0.2, 1.0, 6)[:, None, None]).astype(np.float32)
 
 
+def _scores_array(found, shown: str, n: int) -> np.ndarray:
+    """The learner's scores as a NumPy array of shape (n,), or a message the next cell needs."""
+    if found is not None and not isinstance(found, (np.ndarray, list, tuple, float, int)) \
+            and hasattr(found, "numpy") and hasattr(found, "shape"):
+        raise Incorrect(f"`{shown}` returned {describe(found)}, a TensorFlow tensor: the next "
+                        "cell picks scores with a NumPy mask (`val_scores[val_is_anomaly == 0]`), "
+                        "which a tensor does not support. Convert the reconstructions with "
+                        "`keras.ops.convert_to_numpy(model(images))` and return a NumPy array.")
+    return require_array(found, f"The result of `{shown}` for {n} images")
+
+
 def _check_anomaly_scores(anomaly_scores) -> str:
     import keras
 
@@ -67,7 +78,7 @@ def _check_anomaly_scores(anomaly_scores) -> str:
     found = call_learner(fn, model, images, name=shown)
     if not np.array_equal(images, before):
         raise Incorrect("anomaly_scores changed the images it was given; compute on copies.")
-    array = require_array(found, f"The result of `{shown}` for 6 images")
+    array = _scores_array(found, shown, 6)
     squared = (images.astype(np.float64)
                - keras.ops.convert_to_numpy(model(images)).astype(np.float64)) ** 2
     expected = squared.mean(axis=(1, 2))
@@ -87,24 +98,35 @@ def _check_anomaly_scores(anomaly_scores) -> str:
         raise Incorrect(f"Expected 6 scores, one per image (shape (6,)); found shape "
                         f"{array.shape}.")
     array = array.astype(np.float64)
-    if np.allclose(array, expected, rtol=1e-4, atol=1e-7):
-        return "One score per image: the mean squared error over its 784 pixels."
-    absolute = np.abs(images - keras.ops.convert_to_numpy(model(images))).mean(axis=(1, 2))
-    mistakes = [
-        (expected * 784, "That is the *sum* of squared errors over the pixels; the exercise asks "
-         "for the mean (divide by 784). It ranks images the same way, but its numbers are not "
-         "the MSE of the lesson."),
-        (np.sqrt(expected), "That is the root of the MSE (RMSE); return the MSE itself."),
-        (absolute, "That is the mean *absolute* error; square the differences."),
-        (squared.mean(axis=(1, 2)).mean() + 0 * expected, "Every image got the same score, "
-         "the mean over the whole batch: average over each image's pixels only."),
-    ]
-    _name_mistake(array, mistakes,
-                  prefix=f"For the check's images the scores should start {_shown(expected)}; "
-                  f"found {_shown(array)}.",
-                  otherwise="Compute model(images), square the difference with the images and "
-                  "average over axes 1 and 2.")
-    return ""  # not reached
+    if not np.allclose(array, expected, rtol=1e-4, atol=1e-7):
+        absolute = np.abs(images - keras.ops.convert_to_numpy(model(images))).mean(axis=(1, 2))
+        mistakes = [
+            (expected * 784, "That is the *sum* of squared errors over the pixels; the exercise "
+             "asks for the mean (divide by 784). It ranks images the same way, but its numbers "
+             "are not the MSE of the lesson."),
+            (np.sqrt(expected), "That is the root of the MSE (RMSE); return the MSE itself."),
+            (absolute, "That is the mean *absolute* error; square the differences."),
+            (squared.mean(axis=(1, 2)).mean() + 0 * expected, "Every image got the same score, "
+             "the mean over the whole batch: average over each image's pixels only."),
+        ]
+        _name_mistake(array, mistakes,
+                      prefix=f"For the check's images the scores should start "
+                      f"{_shown(expected)}; found {_shown(array)}.",
+                      otherwise="Compute model(images), square the difference with the images "
+                      "and average over axes 1 and 2.")
+    # Other images: float64 and another number of them (the function must not rely on either).
+    more = np.random.default_rng(8).random((3, 28, 28)) * np.array([0.3, 0.6, 0.9])[:, None, None]
+    shown = "anomaly_scores(model, images)"
+    found = call_learner(fn, model, more.copy(), name=shown + " with 3 float64 images")
+    array = _scores_array(found, shown + " with 3 float64 images", 3)
+    expected = ((more - keras.ops.convert_to_numpy(model(more)).astype(np.float64)) ** 2).mean(
+        axis=(1, 2))
+    if array.shape != (3,) or not np.allclose(array.astype(np.float64), expected, rtol=1e-4,
+                                              atol=1e-7):
+        raise Incorrect(f"Right for the first 6 float32 images, but for 3 float64 images the "
+                        f"scores should be {_shown(expected)}; found {_shown(array)} (shape "
+                        f"{np.shape(array)}). Does the function assume 6 images or float32?")
+    return "One score per image: the mean squared error over its 784 pixels, as a NumPy array."
 
 
 # -- roc_auc -------------------------------------------------------------------------------------
@@ -127,8 +149,10 @@ def _check_roc_auc(roc_auc) -> str:
     from sklearn.metrics import accuracy_score, roc_auc_score
 
     fn = require_function(roc_auc, "roc_auc")
-    for seed in (0, 1):
+    for seed in (0, 1, 2):
         scores, labels = _auc_inputs(seed)
+        if seed == 2:  # float32 scores and 0/1 labels as in the lesson, in another dtype
+            scores, labels = scores.astype(np.float32), labels.astype(np.int32)
         shown = "roc_auc(scores, is_anomaly)"
         found = require_number(call_learner(fn, scores.copy(), labels.copy(), name=shown),
                                f"The result of `{shown}`")
@@ -168,11 +192,13 @@ def _threshold_inputs(seed: int, n: int = 1000) -> tuple[np.ndarray, np.ndarray]
 def _check_threshold_for_fpr(threshold_for_fpr) -> str:
     fn = require_function(threshold_for_fpr, "threshold_for_fpr")
     report = []
-    for seed, fpr in ((0, 0.05), (1, 0.1)):
+    for seed, fpr, dtype in ((0, 0.05, np.float64), (1, 0.1, np.float32), (7, 0.2, np.float64)):
         scores, labels = _threshold_inputs(seed)
+        scores = scores.astype(dtype)
         shown = f"threshold_for_fpr(val_scores, val_is_anomaly, fpr={fpr})"
         found = require_number(call_learner(fn, scores.copy(), labels.copy(), fpr, name=shown),
                                f"The threshold from `{shown}`")
+        scores = scores.astype(np.float64)
         normals = scores[labels == 0]
         anomalies = scores[labels == 1]
         held_out, held_labels = _threshold_inputs(100 + seed, n=20000)
@@ -209,104 +235,163 @@ def _check_threshold_for_fpr(threshold_for_fpr) -> str:
     return "Held out: " + "; ".join(report) + "."
 
 
-# -- quantise ------------------------------------------------------------------------------------
-def _quantise_inputs() -> tuple[np.ndarray, np.ndarray]:
-    """Training codes with a different range per unit; new codes partly outside those ranges."""
-    rng = np.random.default_rng(3)
-    centres, spreads = np.array([0.0, 5.0, -3.0, 1.0]), np.array([1.0, 4.0, 0.5, 2.0])
-    train = centres + spreads * rng.uniform(-1, 1, (200, 4))
-    new = centres + spreads * rng.uniform(-1.3, 1.2, (50, 4))
-    return train, new
+# -- pca_components ------------------------------------------------------------------------------
+COMPONENT_CHOICES = (2, 4, 8, 16, 32, 64, 128)
 
 
-def _quantised(codes, low, high, levels_minus_one, *, clip=True, rounding=np.rint):
-    span = np.where(high - low > 0, high - low, 1.0)
-    values = np.clip(codes, low, high) if clip else codes
-    return low + rounding((values - low) / span * levels_minus_one) * span / levels_minus_one
+def pca_anomaly_scores(pca, images, components: int) -> np.ndarray:
+    """PCA's reconstruction error per image: the MSE between each image and its projection on
+    the first ``components`` principal components of a fitted ``pca``. Shape (n,)."""
+    flat = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    basis = pca.components_[:components]
+    projected = (flat - pca.mean_) @ basis.T @ basis + pca.mean_
+    return ((flat - projected) ** 2).mean(axis=1)
 
 
-def _check_quantise(quantise) -> str:
-    fn = require_function(quantise, "quantise")
-    train, new = _quantise_inputs()
-    low, high = train.min(axis=0), train.max(axis=0)
-    for bits in (2, 3):
-        levels = 2**bits
-        shown = f"quantise(codes, train_codes, bits={bits})"
-        found = call_learner(fn, new.copy(), train.copy(), bits, name=shown)
-        array = require_array(found, f"The result of `{shown}`", shape=new.shape)
-        array = array.astype(np.float64)
-        expected = _quantised(new, low, high, levels - 1)
-        if np.allclose(array, expected, rtol=1e-5, atol=1e-6):
-            continue
-        indices = np.rint((np.clip(new, low, high) - low) / (high - low) * (levels - 1))
-        mistakes = [
-            (indices, "Those are the integer levels; return the code values they stand for, "
-             "`low + level * (high - low) / (2**bits - 1)`."),
-            (_quantised(new, low, high, levels), f"That grid has {levels + 1} values (levels 0 to "
-             f"{levels}): with {bits} bits there are only 2**bits = {levels} levels, numbered 0 to "
-             "2**bits - 1, so the step is (high - low) / (2**bits - 1)."),
-            (_quantised(new, low, high, levels - 1, clip=False), "Codes outside the training "
-             "range went outside [low, high]: clip them into the range first (the decoder "
-             "only has 2**bits values to choose from)."),
-            (_quantised(new, new.min(axis=0), new.max(axis=0), levels - 1), "The range came "
-             "from the codes being quantised (the test codes): take low and high from "
-             "`train_codes` (`train_codes.min(axis=0)`), which the decoder knows in advance."),
-            (_quantised(new, train.min(), train.max(), levels - 1), "That is one range for all "
-             "the units; each code unit has its own range: `train_codes.min(axis=0)` and "
-             "`.max(axis=0)`."),
-            (_quantised(new, low, high, levels - 1, rounding=np.floor), "Values are rounded "
-             "down (floor); round to the *nearest* level (`np.rint` or `np.round`)."),
-        ]
-        _name_mistake(array, mistakes, rtol=1e-5,
-                      prefix=f"With bits={bits}: the first quantised codes should be "
-                      f"{_shown(expected[0])}; found {_shown(array[0])}.",
-                      otherwise="Clip into [low, high] per unit, scale to 0 .. 2**bits - 1, round, "
-                      "and scale back.")
-    return "Per-unit ranges from the training codes, 2**bits levels, clipped: right."
+@functools.cache
+def _pca_anomaly_table() -> dict[int, dict[str, float]]:
+    """Per number of components: the ROC AUC on validation, test and fit images (2s are the
+    anomalies; PCA fitted on the other digits of the fit split) and the mean validation error."""
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import roc_auc_score
+
+    from ..data import load_mnist, validation_split
+
+    mnist = load_mnist(full=False, offline=True)
+    x_fit, x_val, y_fit, y_val = validation_split(mnist.x_train, mnist.y_train, seed=0)
+    normal = x_fit[y_fit != 2]
+    pca = PCA(max(COMPONENT_CHOICES), svd_solver="full").fit(normal.reshape(len(normal), -1))
+    table = {}
+    for k in COMPONENT_CHOICES:
+        table[k] = {name: float(roc_auc_score(y == 2, pca_anomaly_scores(pca, x, k)))
+                    for name, x, y in (("val", x_val, y_val), ("test", mnist.x_test, mnist.y_test),
+                                       ("fit", x_fit, y_fit))}
+        table[k]["error"] = float(pca_anomaly_scores(pca, x_val, k).mean())
+    return table
 
 
-# -- psnr ----------------------------------------------------------------------------------------
-def _check_psnr(psnr) -> str:
-    fn = require_function(psnr, "psnr")
-    rng = np.random.default_rng(11)
-    images = rng.random((5, 28, 28)).astype(np.float32)
-    noise = rng.normal(0, 1, images.shape) * np.array([0.02, 0.05, 0.1, 0.2, 0.3])[:, None, None]
-    reconstructions = np.clip(images + noise, 0, 1).astype(np.float32)
-    shown = "psnr(images, reconstructions)"
-    found = call_learner(fn, images.copy(), reconstructions.copy(), name=shown)
-    mse = np.mean((images.astype(np.float64) - reconstructions) ** 2, axis=(1, 2))
-    expected = 10 * np.log10(1.0 / mse)
-    array = require_array(found, f"The result of `{shown}` for 5 images")
-    if array.size == 1:
-        batch = 10 * np.log10(1.0 / mse.mean())
-        _name_mistake(array.reshape(()), [(batch, "That is the PSNR of the whole batch's MSE; "
-                                           "return one PSNR per image (shape (5,)).")],
-                      rtol=1e-4, prefix=f"Expected 5 values, one per image; found one, "
-                      f"{float(array.reshape(())):.4g}.",
-                      otherwise="Return one PSNR per image, shape (5,).")
-    if array.shape != (5,):
-        raise Incorrect(f"Expected one PSNR per image, shape (5,); found shape {array.shape}.")
-    array = array.astype(np.float64)
-    if np.allclose(array, expected, rtol=1e-4):
-        return f"Right: for noise of std 0.02 to 0.3 the PSNR falls from {expected[0]:.1f} to " \
-               f"{expected[-1]:.1f} dB."
-    mistakes = [
-        (10 * np.log10(255.0**2 / mse), "You used 255 as the peak value, but these pixels lie "
-         "in [0, 1]: the peak is 1, so PSNR = 10 log10(1 / MSE)."),
-        (10 * np.log(1.0 / mse), "That is the natural logarithm; decibels use log10."),
-        (10 * np.log10(1.0 / np.sqrt(mse)), "That uses the RMSE where the MSE belongs: either "
-         "10 log10(1 / MSE) or 20 log10(1 / RMSE)."),
-        (20 * np.log10(1.0 / mse), "20 log10 goes with the RMSE; with the MSE it is 10 log10."),
-        (10 * np.log10(1.0 / (mse * 784)), "That uses the sum of squared errors over the pixels; "
-         "PSNR uses their mean (the MSE)."),
-        (10 * np.log10(mse), "The sign is flipped: PSNR = 10 log10(peak**2 / MSE) grows as the "
-         "error shrinks."),
-    ]
-    _name_mistake(array, mistakes, rtol=1e-4,
-                  prefix=f"Expected {_shown(expected)} dB for the first images; found "
-                  f"{_shown(array)}.",
-                  otherwise="PSNR = 10 * log10(1 / MSE), with the MSE over each image's pixels.")
-    return ""  # not reached
+def _whole_number(value, name: str, grid) -> int:
+    """A whole number from ``grid`` (ints, NumPy integers and floats like 32.0 are fine)."""
+    if value is None:
+        raise NotAttempted(f"{name} is still None: set it to your choice.")
+    try:
+        number = require_number(value, name)
+    except Incorrect:
+        raise Incorrect(f"{name} should be one whole number from {grid}; found "
+                        f"{describe(value)}.") from None
+    if number != int(number) or int(number) not in grid:
+        raise Incorrect(f"{name} should be one of {grid}; found {number:g}.")
+    return int(number)
+
+
+def _check_pca_components(choice) -> str:
+    k = _whole_number(choice, "BEST_COMPONENTS", COMPONENT_CHOICES)
+    table = _pca_anomaly_table()
+    best = max(COMPONENT_CHOICES, key=lambda c: table[c]["val"])
+    on_fit = max(COMPONENT_CHOICES, key=lambda c: table[c]["fit"])
+    on_test = max(COMPONENT_CHOICES, key=lambda c: table[c]["test"])
+    worst = min(COMPONENT_CHOICES, key=lambda c: table[c]["val"])
+    lowest_error = min(COMPONENT_CHOICES, key=lambda c: table[c]["error"])
+    if k == best:
+        return (f"{k} components: validation AUC {table[k]['val']:.3f}, the highest; on the test "
+                f"images the choice never saw, {table[k]['test']:.3f}. More components always "
+                f"reconstruct better ({lowest_error} components have the lowest error) but also "
+                "learn to reconstruct the 2s: the best detector sits in between.")
+    found = f"{k} components give a validation AUC of {table[k]['val']:.3f}; {best} give " \
+            f"{table[best]['val']:.3f}."
+    if k == worst:
+        raise Incorrect(f"{found} You picked the *lowest* AUC: a higher AUC separates the 2s "
+                        "better; take the maximum.")
+    if k == lowest_error:
+        extra = (" It is also the choice that is best on the *fit* images, which the PCA was "
+                 "fitted on: choose on the validation images." if k == on_fit else "")
+        raise Incorrect(f"{found} {k} components reconstruct every image best, the 2s too: the "
+                        f"lowest error is not the best separation. Compare the AUCs.{extra}")
+    if k == on_fit:
+        raise Incorrect(f"{found} {k} is the best choice on the fit images the PCA was fitted "
+                        "on; choose on the validation images.")
+    if k == on_test:
+        raise Incorrect(f"{found} Choose on validation (x_val), never on the test images.")
+    raise Incorrect(f"{found} Compute the validation AUC for every number of components and "
+                    "take the largest.")
+
+
+# -- median_sizes --------------------------------------------------------------------------------
+NOISE_LEVELS = (0.1, 0.3, 0.5)
+FILTER_SIZES = (1, 3, 5, 7)
+VALIDATION_NOISE_SEED = 1  # rng of add_salt_and_pepper_noise for the validation images
+
+
+def median_psnr(images, fraction: float, size: int, rng) -> float:
+    """Mean PSNR of ``images`` hit by salt-and-pepper noise (``fraction``, ``rng``) and cleaned
+    with a ``size`` x ``size`` median filter (size 1: no filter)."""
+    from scipy.ndimage import median_filter
+
+    from ..compression import psnr
+    from ..noise import add_salt_and_pepper_noise
+
+    noisy = add_salt_and_pepper_noise(images, fraction, rng=rng)
+    return float(psnr(images, median_filter(noisy, size=(1, size, size))).mean())
+
+
+@functools.cache
+def _median_table() -> dict[tuple[float, int], dict[str, float]]:
+    from ..data import load_mnist, validation_split
+
+    mnist = load_mnist(full=False, offline=True)
+    _, x_val, _, _ = validation_split(mnist.x_train, mnist.y_train, seed=0)
+    table = {}
+    for fraction in NOISE_LEVELS:
+        for size in FILTER_SIZES:
+            table[fraction, size] = {
+                "val": median_psnr(x_val, fraction, size, VALIDATION_NOISE_SEED),
+                "test": median_psnr(mnist.x_test, fraction, size, 2)}
+    return table
+
+
+def _as_size_dict(choice) -> dict[float, int]:
+    if choice is None:
+        raise NotAttempted("MEDIAN_SIZES is still None: set it to a dict {noise level: size}.")
+    if isinstance(choice, (list, tuple)) and len(choice) == len(NOISE_LEVELS):
+        choice = dict(zip(NOISE_LEVELS, choice, strict=True))
+    if not isinstance(choice, dict):
+        raise Incorrect(f"MEDIAN_SIZES should be a dict {{noise level: filter size}}, e.g. "
+                        f"{{0.1: 3, 0.3: 3, 0.5: 3}}; found {describe(choice)}.")
+    sizes = {}
+    for level in NOISE_LEVELS:
+        keys = [key for key in choice if isinstance(key, (int, float, np.number))
+                and not isinstance(key, bool) and np.isclose(float(key), level)]
+        if not keys:
+            raise Incorrect(f"MEDIAN_SIZES has no entry for the noise level {level}: it needs "
+                            f"one for each of {NOISE_LEVELS}.")
+        sizes[level] = _whole_number(choice[keys[0]], f"MEDIAN_SIZES[{level}]", FILTER_SIZES)
+    return sizes
+
+
+def _check_median_sizes(choice) -> str:
+    sizes = _as_size_dict(choice)
+    table = _median_table()
+    best = {f: max(FILTER_SIZES, key=lambda s, f=f: table[f, s]["val"]) for f in NOISE_LEVELS}
+    if sizes == best:
+        gains = ", ".join(f"{f:.0%}: {s}x{s}, {table[f, s]['test']:.2f} dB (no filter "
+                          f"{table[f, 1]['test']:.2f} dB)" for f, s in sizes.items())
+        return (f"The best size grows with the noise. On the test images with fresh noise: "
+                f"{gains}.")
+    wrong = [f for f in NOISE_LEVELS if sizes[f] != best[f]]
+    f = wrong[0]
+    found = (f"At {f:.0%} noise a {sizes[f]}x{sizes[f]} filter gives "
+             f"{table[f, sizes[f]]['val']:.2f} dB on validation, a {best[f]}x{best[f]} filter "
+             f"{table[f, best[f]]['val']:.2f} dB.")
+    if all(s == 1 for s in sizes.values()):
+        raise Incorrect(f"{found} No filter at all looks best only when the PSNR is measured "
+                        "against the *noisy* images: compare with the clean x_val.")
+    if len(set(sizes.values())) == 1 and len(set(best.values())) > 1:
+        raise Incorrect(f"{found} You gave every noise level the same size: the best size "
+                        "depends on how many pixels are hit. Measure each level on its own.")
+    if all(sizes[f] == min(FILTER_SIZES, key=lambda s, f=f: table[f, s]["val"]) for f in wrong):
+        raise Incorrect(f"{found} You picked the *lowest* PSNR; a higher PSNR is better.")
+    raise Incorrect(f"{found} For each noise level, take the size with the highest validation "
+                    "PSNR.")
 
 
 # -- smallest_code -------------------------------------------------------------------------------
@@ -428,31 +513,33 @@ threshold_for_fpr = Exercise(
     ],
 )
 
-quantise = Exercise(
+pca_components = Exercise(
     lesson=LESSON,
-    name="quantise",
-    title="a uniform quantiser for codes",
-    checker=_check_quantise,
+    name="pca_components",
+    title="PCA's reconstruction error as a baseline detector",
+    checker=_check_pca_components,
     hints=[
-        "Per code unit, low and high come from the training codes: `train_codes.min(axis=0)`, "
-        "`train_codes.max(axis=0)`.",
-        "b bits give 2**b levels, numbered 0 to 2**b - 1; level 0 is low, the last level is "
-        "high. Clip first, then scale (codes - low) / (high - low) to 0 .. 2**b - 1 and round.",
-        "`levels = 2**bits - 1; q = np.rint((np.clip(codes, low, high) - low) / (high - low) * "
-        "levels); return low + q * (high - low) / levels`",
+        "For each k in checks.COMPONENT_CHOICES: scores = checks.pca_anomaly_scores(pca_normal, "
+        "x_val, k), then roc_auc_score(val_is_anomaly, scores).",
+        "Keep the k with the highest validation AUC, not the one with the lowest reconstruction "
+        "error: more components reconstruct the 2s well too.",
+        "`aucs = {k: roc_auc_score(val_is_anomaly, checks.pca_anomaly_scores(pca_normal, x_val, "
+        "k)) for k in checks.COMPONENT_CHOICES}; BEST_COMPONENTS = max(aucs, key=aucs.get)`",
     ],
 )
 
-psnr = Exercise(
+median_sizes = Exercise(
     lesson=LESSON,
-    name="psnr",
-    title="PSNR per image",
-    checker=_check_psnr,
+    name="median_sizes",
+    title="a median filter for each noise level",
+    checker=_check_median_sizes,
     hints=[
-        "PSNR = 10 log10(peak**2 / MSE) in decibels; the pixels lie in [0, 1], so the peak is 1.",
-        "Compute the MSE of each image over its pixels (`axis=(1, 2)`), then 10 * np.log10(1 / "
-        "mse).",
-        "`return 10 * np.log10(1.0 / np.mean((images - reconstructions) ** 2, axis=(1, 2)))`",
+        "For each noise level, make the noisy validation images once (rng=checks."
+        "VALIDATION_NOISE_SEED) and try every size in checks.FILTER_SIZES.",
+        "Measure the PSNR against the *clean* x_val: `psnr(x_val, median_filter(noisy, size=(1, "
+        "s, s))).mean()`; keep the size with the highest value.",
+        "`MEDIAN_SIZES = {f: max(checks.FILTER_SIZES, key=lambda s: checks.median_psnr(x_val, f, "
+        "s, checks.VALIDATION_NOISE_SEED)) for f in checks.NOISE_LEVELS}`",
     ],
 )
 
@@ -471,4 +558,5 @@ smallest_code = Exercise(
     ],
 )
 
-EXERCISES = (anomaly_scores, roc_auc, threshold_for_fpr, quantise, psnr, smallest_code)
+EXERCISES = (anomaly_scores, roc_auc, threshold_for_fpr, pca_components, smallest_code,
+             median_sizes)
