@@ -11,6 +11,11 @@ make ``z`` sparse:
 * ``k``: TopK (Gao et al. 2024): keep the ``k`` largest pre-activations of each input, zero the
   rest, then ReLU. L0 is then at most ``k`` by construction; no penalty is needed.
 
+``linear=True`` drops the ReLU (and allows neither ``k`` nor ``l1``): a plain linear autoencoder
+with the same shapes, initialisation and training, as a control (lesson 12 uses it to test the
+advice to prefer linear activations). Its latents can be negative, so a decoder direction may
+represent a feature pointing either way: compare it with ``feature_recovery(..., signed=False)``.
+
 The loss is the mean squared error over inputs and dimensions plus the penalty. The model has
 one layer, so :func:`train_sae` writes its gradients out and runs Adam in NumPy: for a model this
 small, that is many times faster than ``keras.Model.fit``, whose fixed cost per model (tracing,
@@ -50,6 +55,7 @@ class SparseAutoencoder:
     b_dec: np.ndarray  # (d,)
     k: int | None = None
     l1: float = 0.0
+    linear: bool = False
     history: dict = field(default_factory=dict)
 
     @property
@@ -64,8 +70,11 @@ class SparseAutoencoder:
         return (np.asarray(x, dtype=self.w_enc.dtype) - self.b_dec) @ self.w_enc + self.b_enc
 
     def encode(self, x) -> np.ndarray:
-        """The latents ``z`` (n, m), all >= 0; at most ``k`` non-zero per row for TopK."""
+        """The latents ``z`` (n, m), all >= 0 (any sign if ``linear``); at most ``k`` non-zero
+        per row for TopK."""
         pre = self.pre_activations(x)
+        if self.linear:
+            return pre
         if self.k is not None:
             pre = topk(pre, self.k)
         return np.maximum(pre, 0.0)
@@ -114,12 +123,12 @@ def _gradients(sae: SparseAutoencoder, x: np.ndarray):
     directions = sae.w_dec / norms
     centred = x - sae.b_dec
     pre = centred @ sae.w_enc + sae.b_enc
-    z = np.maximum(topk(pre, sae.k) if sae.k is not None else pre, 0.0)
+    z = pre if sae.linear else np.maximum(topk(pre, sae.k) if sae.k is not None else pre, 0.0)
     error = z @ directions + sae.b_dec - x
     loss = float(np.mean(error**2)) + sae.l1 * float(z.sum(axis=1).mean())
     g_out = 2.0 * error / (n * d)
     g_z = g_out @ directions.T + sae.l1 / n
-    g_pre = g_z * (z > 0)
+    g_pre = g_z if sae.linear else g_z * (z > 0)
     g_dirs = z.T @ g_out
     g_w_dec = (g_dirs - directions * np.sum(g_dirs * directions, axis=1, keepdims=True)) / norms
     g_b_dec = g_out.sum(axis=0) - g_pre.sum(axis=0) @ sae.w_enc.T
@@ -136,11 +145,13 @@ def train_sae(
     batch_size: int = 256,
     learning_rate: float = 3e-3,
     seed: int = 0,
+    linear: bool = False,
     description: str | None = None,
 ) -> SparseAutoencoder:
     """Train an SAE on the rows of ``x`` with Adam (minibatches, reshuffled every epoch).
 
-    ``seed`` fixes the initial weights and the shuffling. With ``description`` a progress bar
+    ``seed`` fixes the initial weights and the shuffling; ``linear=True`` trains the linear
+    control (no ReLU, no sparsity). With ``description`` a progress bar
     over epochs is shown; without it, training is silent (checks, tests). The mean loss of each
     epoch is kept in ``sae.history["loss"]``.
     """
@@ -153,9 +164,12 @@ def train_sae(
         raise ValueError(f"k must lie between 1 and n_latents={n_latents}; got {k!r}.")
     if l1 < 0:
         raise ValueError(f"l1 is a penalty strength and cannot be negative; got {l1!r}.")
+    if linear and (k is not None or l1 > 0):
+        raise ValueError("A linear autoencoder has no ReLU to make latents sparse: pass neither "
+                         "k nor l1 with linear=True.")
     rng = np.random.default_rng(seed)
     sae = SparseAutoencoder(*init_from_data(x, n_latents, rng), k=None if k is None else int(k),
-                            l1=float(l1))
+                            l1=float(l1), linear=bool(linear))
     params = [sae.w_enc, sae.b_enc, sae.w_dec, sae.b_dec]
     moments = [np.zeros_like(p) for p in params]
     squares = [np.zeros_like(p) for p in params]
@@ -245,18 +259,22 @@ def cosine_matrix(a, b) -> np.ndarray:
     return a @ b.T
 
 
-def best_cosines(true_directions, found_directions) -> np.ndarray:
-    """For each row of ``true_directions``, its largest signed cosine with a found direction."""
-    return cosine_matrix(true_directions, found_directions).max(axis=1)
+def best_cosines(true_directions, found_directions, *, signed: bool = True) -> np.ndarray:
+    """For each row of ``true_directions``, its largest cosine with a found direction (``|cos|``
+    with ``signed=False``)."""
+    cosines = cosine_matrix(true_directions, found_directions)
+    return (cosines if signed else np.abs(cosines)).max(axis=1)
 
 
 def feature_recovery(true_directions, found_directions,
-                     threshold: float = MATCH_THRESHOLD) -> float:
+                     threshold: float = MATCH_THRESHOLD, *, signed: bool = True) -> float:
     """Share of true directions (rows) matched by some found direction with cosine >= threshold.
 
-    Max-cosine matching, signed: see the module docstring.
+    Max-cosine matching, signed: see the module docstring. ``signed=False`` counts ``|cos|``, for
+    latents that may be negative (a linear autoencoder's).
     """
-    return float(np.mean(best_cosines(true_directions, found_directions) >= threshold))
+    best = best_cosines(true_directions, found_directions, signed=signed)
+    return float(np.mean(best >= threshold))
 
 
 def matched_share(directions_a, directions_b, threshold: float = MATCH_THRESHOLD,

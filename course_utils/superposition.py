@@ -85,3 +85,75 @@ def interference(directions) -> float:
 def _require_positive(value, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive whole number; got {value!r}.")
+
+
+# -- Elhage et al.'s toy model: superposition that a network learns ----------------------------
+class ToyModel(NamedTuple):
+    """A trained toy model of Elhage et al. (2022): ``x_hat = relu(W.T @ W @ x + b)``.
+
+    weights: (n_hidden, n_features) ``W``; column ``i`` is where feature ``i`` is stored.
+    bias: (n_features,).
+    loss: the importance-weighted squared error of the last 100 steps, averaged.
+    """
+
+    weights: np.ndarray
+    bias: np.ndarray
+    loss: float
+
+
+def train_toy_model(
+    feature_probability: float,
+    *,
+    n_features: int = 20,
+    n_hidden: int = 5,
+    importance_decay: float = 0.7,
+    steps: int = 4000,
+    batch_size: int = 1024,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+) -> ToyModel:
+    """Train Elhage et al.'s ReLU output model on sparse synthetic features (NumPy, Adam).
+
+    Each feature is on with probability ``feature_probability`` (their sparsity ``S`` is ``1 -
+    feature_probability``) with a magnitude uniform in [0, 1]; feature ``i`` has importance
+    ``importance_decay ** i`` in the loss ``mean over samples of sum_i I_i (x_i - x_hat_i)^2``.
+    ``W`` is *learned*: dense features get at most ``n_hidden`` orthogonal directions, sparse ones
+    are squeezed in, more than ``n_hidden`` of them, at non-orthogonal angles.
+    """
+    if not 0.0 < feature_probability <= 1.0:
+        raise ValueError(f"feature_probability is a probability in (0, 1]; got "
+                         f"{feature_probability!r}.")
+    _require_positive(n_features, "n_features")
+    _require_positive(n_hidden, "n_hidden")
+    rng = np.random.default_rng(seed)
+    importance = importance_decay ** np.arange(n_features)
+    w = rng.normal(scale=np.sqrt(2.0 / (n_features + n_hidden)), size=(n_hidden, n_features))
+    b = np.zeros(n_features)
+    params = [w, b]
+    moments = [np.zeros_like(p) for p in params]
+    squares = [np.zeros_like(p) for p in params]
+    losses = []
+    for step in range(1, steps + 1):
+        x = rng.random((batch_size, n_features)) * (
+            rng.random((batch_size, n_features)) < feature_probability)
+        hidden = x @ w.T
+        pre = hidden @ w + b
+        error = np.maximum(pre, 0.0) - x
+        losses.append(float(np.mean(np.sum(importance * error**2, axis=1))))
+        g_pre = 2.0 * importance * error * (pre > 0) / batch_size
+        g_w = hidden.T @ g_pre + (g_pre @ w.T).T @ x
+        grads = [g_w, g_pre.sum(axis=0)]
+        correction = np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+        for p, g, m, v in zip(params, grads, moments, squares, strict=True):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            p -= learning_rate * correction * m / (np.sqrt(v) + 1e-8)
+    return ToyModel(w, b, float(np.mean(losses[-100:])))
+
+
+def represented_features(weights, threshold: float = 0.5) -> int:
+    """How many features the toy model stores: columns of ``W`` with norm at least ``threshold``
+    (a feature it ignores keeps a column near 0)."""
+    return int(np.sum(np.linalg.norm(np.asarray(weights, dtype=np.float64), axis=0) >= threshold))

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from scipy.optimize import linear_sum_assignment
 
 from course_utils import sae
@@ -11,16 +12,8 @@ from course_utils.checks import Outcome
 from course_utils.checks import lesson12 as checks
 
 
-def fvu(x, x_hat):
-    return np.sum((x - x_hat) ** 2) / np.sum((x - x.mean(axis=0)) ** 2)
-
-
-def stats(z, active=lambda z: z > 0, l0_axis=1, dead_axis=0):
-    on = active(z)
-    return on.sum(axis=l0_axis).mean(), int((~on.any(axis=dead_axis)).sum())
-
-
 def topk(pre, k, axis=1, relu=True, key=lambda p: p):
+    pre = np.asarray(pre)
     out = np.zeros_like(pre)
     order = np.argsort(-key(pre), axis=axis)
     if axis == 1:
@@ -34,14 +27,21 @@ def topk(pre, k, axis=1, relu=True, key=lambda p: p):
     return np.maximum(out, 0) if relu else out
 
 
+def topk_tf(pre, k):
+    pre = tf.convert_to_tensor(pre)
+    kth = tf.math.top_k(pre, k=k).values[:, -1:]
+    return tf.nn.relu(tf.where(pre >= kth, pre, tf.zeros_like(pre)))
+
+
 def unit(a):
     return a / np.linalg.norm(a, axis=1, keepdims=True)
 
 
-def recovery(true, decoder, threshold, normalise=True, absolute=False, axis=1):
+def recovery(true, decoder, threshold, normalise=True, absolute=False, axis=1, strict=False):
     cos = unit(true) @ unit(decoder).T if normalise else true @ decoder.T
     cos = np.abs(cos) if absolute else cos
-    return np.mean(cos.max(axis=axis) >= threshold)
+    best = cos.max(axis=axis)
+    return np.mean(best > threshold) if strict else np.mean(best >= threshold)
 
 
 def hungarian(true, decoder, threshold):
@@ -50,18 +50,48 @@ def hungarian(true, decoder, threshold):
     return np.mean(cos[rows, cols] >= threshold)
 
 
+def recovery_tf(true, decoder, threshold=0.9):
+    a = tf.math.l2_normalize(tf.convert_to_tensor(true, tf.float64), axis=1)
+    b = tf.math.l2_normalize(tf.convert_to_tensor(decoder, tf.float64), axis=1)
+    return tf.reduce_mean(tf.cast(tf.reduce_max(a @ tf.transpose(b), axis=1) >= threshold,
+                                  tf.float64))
+
+
+def over_seeds(train, true, seeds, threshold=0.9, signed=True, *, ddof=1, fixed_seeds=None,
+               fixed_threshold=None, fixed_signed=None, form="pair"):
+    used = fixed_seeds if fixed_seeds is not None else seeds
+    th = fixed_threshold if fixed_threshold is not None else threshold
+    sg = fixed_signed if fixed_signed is not None else signed
+    shares = [sae.feature_recovery(true, train(s).directions, th, signed=sg) for s in used]
+    if form == "list":
+        return shares
+    if form == "var":
+        return np.mean(shares), np.var(shares, ddof=1)
+    return np.mean(shares), np.std(shares, ddof=ddof)
+
+
+def over_seeds_tf(train, true, seeds, threshold=0.9, signed=True):
+    shares = tf.constant([sae.feature_recovery(true, train(s).directions, threshold,
+                                               signed=signed) for s in seeds], tf.float32)
+    return tf.reduce_mean(shares), tf.math.reduce_std(shares) * np.sqrt(
+        len(seeds) / (len(seeds) - 1))
+
+
 @pytest.mark.parametrize(
     ("exercise", "answer"),
     [
-        (checks.fvu, fvu),
-        (checks.fvu, sae.fvu),
-        (checks.sparsity_stats, stats),
-        (checks.sparsity_stats, lambda z: (sae.l0(z), sae.dead_latents(z))),
         (checks.topk_activation, topk),
         (checks.topk_activation, lambda pre, k: np.maximum(sae.topk(pre, k), 0)),
+        (checks.topk_activation, topk_tf),
         (checks.feature_recovery, recovery),
         (checks.feature_recovery, sae.feature_recovery),
+        (checks.feature_recovery, recovery_tf),
+        (checks.recovery_over_seeds, over_seeds),
+        (checks.recovery_over_seeds, over_seeds_tf),
         (checks.chosen_k, 4),
+        (checks.chosen_k, np.int64(4)),
+        (checks.k_for_features, 2),
+        (checks.k_for_features, np.float64(2.0)),
     ],
 )
 def test_reference_answers_are_correct(exercise, answer):
@@ -72,25 +102,14 @@ def test_reference_answers_are_correct(exercise, answer):
 @pytest.mark.parametrize(
     ("exercise", "answer", "words"),
     [
-        (checks.fvu, lambda x, h: np.sum((x - h) ** 2) / np.sum(x**2), "variance around 0"),
-        (checks.fvu, lambda x, h: np.mean(np.sum((x - h) ** 2, 0)
-                                          / np.sum((x - x.mean(0)) ** 2, 0)), "\\*total\\*"),
-        (checks.fvu, lambda x, h: 1 / fvu(x, h), "upside down"),
-        (checks.fvu, lambda x, h: 1 - fvu(x, h), "R\\^2"),
-        (checks.fvu, lambda x, h: np.sum((x - h) ** 2) / np.sum((x - x.mean()) ** 2),
-         "one overall mean"),
-        (checks.fvu, lambda x, h: np.mean((x - h) ** 2), "is the MSE"),
-        (checks.sparsity_stats, lambda z: stats(z, active=lambda z: z >= 0), "z >= 0"),
-        (checks.sparsity_stats, lambda z: stats(z, l0_axis=0), "axis=0"),
-        (checks.sparsity_stats, lambda z: stats(z, dead_axis=1), "inputs on which no latent"),
-        (checks.sparsity_stats, lambda z: (stats(z)[0], stats(z)[1] / z.shape[1]), "share of dead"),
-        (checks.sparsity_stats, lambda z: stats(z)[0], "two numbers"),
         (checks.topk_activation, lambda p, k: topk(p, k, relu=False), "Negative values"),
         (checks.topk_activation, lambda p, k: topk(p, k - 1), "k - 1"),
         (checks.topk_activation, lambda p, k: topk(p, k + 1), "k \\+ 1"),
+        (checks.topk_activation, lambda p, k: topk(p, 5), "whatever k is"),
         (checks.topk_activation, lambda p, k: topk(p, k, axis=0), "\\*column\\*"),
         (checks.topk_activation, lambda p, k: topk(p, k, key=np.abs), "by \\|value\\|"),
         (checks.topk_activation, lambda p, k: np.sort(p, axis=1)[:, -k:], "only the k values"),
+        (checks.topk_activation, lambda p, k: None, "returned None"),
         (checks.feature_recovery, lambda t, d, th: recovery(t, d, th, normalise=False),
          "raw dot products"),
         (checks.feature_recovery, lambda t, d, th: recovery(t, d, th, absolute=True),
@@ -101,14 +120,46 @@ def test_reference_answers_are_correct(exercise, answer):
         (checks.feature_recovery, lambda t, d, th: recovery(t, d, th) * len(t),
          "number of matched"),
         (checks.feature_recovery, lambda t, d, th: 100 * recovery(t, d, th), "percentage"),
+        (checks.feature_recovery, lambda t, d, th=0.9: recovery(t, d, 0.9), "0.9 whatever"),
+        (checks.feature_recovery, lambda t, d, th: recovery(t, d, th, strict=True),
+         "\\*equal\\* to it"),
+        (checks.feature_recovery, lambda t, d, th: "0.5", "single number"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, ddof=0), "ddof=0"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, form="var"),
+         "variance"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, form="list"),
+         "one per seed"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, fixed_seeds=(0, 1, 2)),
+         "not a fixed range"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, fixed_threshold=0.9),
+         "threshold of 0.9"),
+        (checks.recovery_over_seeds, lambda *a, **k: over_seeds(*a, **k, fixed_signed=True),
+         "although signed=False"),
+        (checks.recovery_over_seeds, lambda train, true, seeds, threshold=0.9, signed=True:
+         [sae.feature_recovery(true, train(s).w_dec) for s in seeds], "AttributeError"),
         (checks.chosen_k, 2, "above the target"),
         (checks.chosen_k, 6, "\\*smallest\\*"),
         (checks.chosen_k, 8, "\\*smallest\\*"),
         (checks.chosen_k, 0.121, "looks like an FVU"),
         (checks.chosen_k, 3, "one of the candidates"),
+        (checks.k_for_features, 1, "meets the recovery target too"),
+        (checks.k_for_features, 4, "below the recovery target"),
+        (checks.k_for_features, 6, "below the recovery target"),
+        (checks.k_for_features, 0.62, "looks like a share"),
+        (checks.k_for_features, 5, "one of the candidates"),
+        (checks.k_for_features, "2", "single number"),
     ],
 )
 def test_typical_mistakes_get_specific_feedback(exercise, answer, words):
     feedback = exercise.evaluate(answer)
-    assert feedback.outcome is Outcome.INCORRECT, feedback
+    assert feedback.outcome is not Outcome.CORRECT, feedback
     assert re.search(words, feedback.message), feedback.message
+
+
+@pytest.mark.parametrize("exercise", [checks.topk_activation, checks.feature_recovery,
+                                      checks.recovery_over_seeds, checks.chosen_k,
+                                      checks.k_for_features])
+def test_untouched_stubs_are_not_attempted(exercise):
+    stub = None if exercise in (checks.chosen_k, checks.k_for_features) else (
+        lambda *args, **kwargs: None)
+    assert exercise.evaluate(stub).outcome is Outcome.NOT_ATTEMPTED

@@ -7,10 +7,11 @@ from course_utils import sae
 from course_utils.superposition import superposition_data
 
 
-def _random_sae(k=None, l1=0.0, seed=0):
+def _random_sae(k=None, l1=0.0, seed=0, linear=False):
     rng = np.random.default_rng(seed)
     return sae.SparseAutoencoder(rng.normal(size=(5, 7)), rng.normal(size=7) * 0.1,
-                                 rng.normal(size=(7, 5)), rng.normal(size=5), k=k, l1=l1)
+                                 rng.normal(size=(7, 5)), rng.normal(size=5), k=k, l1=l1,
+                                 linear=linear)
 
 
 def _loss(model, x):
@@ -18,9 +19,10 @@ def _loss(model, x):
     return np.mean((model.decode(z) - x) ** 2) + model.l1 * z.sum(axis=1).mean()
 
 
-@pytest.mark.parametrize(("k", "l1"), [(None, 0.0), (None, 0.05), (3, 0.0)])
-def test_gradients_match_finite_differences(k, l1):
-    model = _random_sae(k, l1)
+@pytest.mark.parametrize(("k", "l1", "linear"), [(None, 0.0, False), (None, 0.05, False),
+                                                  (3, 0.0, False), (None, 0.0, True)])
+def test_gradients_match_finite_differences(k, l1, linear):
+    model = _random_sae(k, l1, linear=linear)
     for name in ("w_enc", "b_enc", "w_dec", "b_dec"):
         setattr(model, name, getattr(model, name).astype(np.float64))
     x = np.random.default_rng(1).normal(size=(6, 5))
@@ -59,6 +61,18 @@ def test_metrics_on_small_examples():
     assert sae.feature_recovery(true, found) == pytest.approx(2 / 3)  # sign matters
     assert sae.matched_share(found, true) == pytest.approx(2 / 3)
     assert sae.matched_share(found, true, alive=[True, False, False]) == 1.0
+    assert sae.feature_recovery(true, found, signed=False) == pytest.approx(1.0)
+    assert sae.feature_recovery(true, found, 0.999) == pytest.approx(1 / 3)
+
+
+def test_linear_control_has_signed_dense_latents_and_reconstructs():
+    train = superposition_data(4000, p_active=0.05, seed=1)
+    model = sae.train_sae(train.activations, 8, linear=True, epochs=20, seed=0)
+    z = model.encode(train.activations)
+    assert model.linear and z.min() < 0
+    assert sae.fvu(train.activations, model(train.activations)) < 0.1
+    with pytest.raises(ValueError, match="linear"):
+        sae.train_sae(train.activations, 8, linear=True, k=2)
 
 
 def test_topk_sae_recovers_toy_features_and_is_deterministic():

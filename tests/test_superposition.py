@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from course_utils.superposition import feature_directions, interference, superposition_data
+from course_utils.superposition import (
+    feature_directions,
+    interference,
+    represented_features,
+    superposition_data,
+    train_toy_model,
+)
 
 
 def test_samples_are_sparse_features_times_unit_directions():
@@ -33,3 +39,20 @@ def test_interference_of_orthogonal_and_random_directions():
 def test_bad_arguments_get_clear_errors(kwargs):
     with pytest.raises(ValueError):
         superposition_data(**kwargs)
+
+
+def test_toy_model_stores_more_features_when_they_are_sparse():
+    dense = train_toy_model(1.0, steps=1500, seed=0)
+    sparse = train_toy_model(0.03, steps=1500, seed=0)
+    assert dense.weights.shape == (5, 20) and dense.bias.shape == (20,)
+    assert represented_features(dense.weights) <= 6
+    assert represented_features(sparse.weights) > 6
+    assert np.array_equal(dense.weights, train_toy_model(1.0, steps=1500, seed=0).weights)
+
+
+def test_represented_features_counts_columns_by_length():
+    w = np.array([[1.0, 0.0, 0.3], [0.0, 0.5, 0.3]])
+    assert represented_features(w) == 2
+    assert represented_features(w, threshold=0.4) == 3
+    with pytest.raises(ValueError):
+        train_toy_model(0.0)

@@ -29,117 +29,6 @@ def _explain(found: float, mistakes, *, prefix: str, otherwise: str, rtol: float
     raise Incorrect(f"{prefix} {otherwise}")
 
 
-# -- fvu -------------------------------------------------------------------------------------
-def _fvu_case(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs with a mean far from 0 and unequal variances per column, and an imperfect x_hat
-    whose error is spread unevenly over the columns: every usual slip gives another number."""
-    rng = np.random.default_rng(seed)
-    n, d = 200, 5
-    x = rng.normal(loc=[3.0, -2.0, 0.5, 1.0, 4.0], scale=[0.5, 2.0, 1.0, 0.3, 1.5], size=(n, d))
-    x_hat = x + rng.normal(scale=[0.4, 0.3, 0.6, 0.2, 0.5], size=(n, d))
-    return x.astype(np.float32), x_hat.astype(np.float32)
-
-
-def _reference_fvu(x, x_hat) -> float:
-    x, x_hat = np.asarray(x, np.float64), np.asarray(x_hat, np.float64)
-    return float(np.sum((x - x_hat) ** 2) / np.sum((x - x.mean(axis=0)) ** 2))
-
-
-def _check_fvu(fvu) -> str:
-    fn = require_function(fvu, "fvu")
-    for seed in (0, 1):
-        x, x_hat = _fvu_case(seed)
-        before = (x.copy(), x_hat.copy())
-        found = require_number(call_learner(fn, x, x_hat, name="fvu(x, x_hat)"), "fvu(x, x_hat)")
-        if not (np.array_equal(x, before[0]) and np.array_equal(x_hat, before[1])):
-            raise Incorrect("Your function changed the arrays it was given; compute on copies "
-                            "(x - x.mean(axis=0) makes a new array).")
-        expected = _reference_fvu(x, x_hat)
-        if np.isclose(found, expected, rtol=1e-4):
-            continue
-        x64, h64 = x.astype(np.float64), x_hat.astype(np.float64)
-        error = np.sum((x64 - h64) ** 2)
-        per_column = np.sum((x64 - h64) ** 2, axis=0) / np.sum((x64 - x64.mean(0)) ** 2, axis=0)
-        mistakes = [
-            (error / np.sum(x64 ** 2), "That divides by the sum of x**2, the variance around 0; "
-             "FVU divides by the variance around the mean: sum((x - x.mean(axis=0))**2)."),
-            (error / np.sum((x64 - x64.mean()) ** 2), "That centres x on one overall mean "
-             "(x.mean()); each dimension has its own mean: x.mean(axis=0)."),
-            (per_column.mean(), "That is the mean of one FVU per dimension; FVU is the *total* "
-             "squared error over the *total* variance, so that dimensions with more variance "
-             "weigh more."),
-            (1.0 / expected, "The ratio is upside down: squared error on top, variance below."),
-            (1.0 - expected, "That is R^2 = 1 - FVU, the variance *explained*."),
-            (np.mean((x64 - h64) ** 2), "That is the MSE; FVU divides the squared error by the "
-             "variance of x, so it does not depend on the scale of the data."),
-        ]
-        _explain(found, mistakes, prefix=f"Expected {expected:.5g}, found {found:.5g}.",
-                 otherwise="Compute sum((x - x_hat)**2) / sum((x - x.mean(axis=0))**2).")
-    return "Your FVU matches the reference: 0 is perfect, 1 is no better than the mean."
-
-
-# -- sparsity_stats --------------------------------------------------------------------------
-def _latent_case() -> np.ndarray:
-    """60 inputs x 24 latents, non-negative; 5 latents never fire, 4 inputs fire nothing."""
-    rng = np.random.default_rng(12)
-    z = rng.random((60, 24)) * (rng.random((60, 24)) < 0.2)
-    z[:, [2, 7, 11, 19, 23]] = 0.0
-    z[[5, 17, 33, 50]] = 0.0
-    return z.astype(np.float32)
-
-
-def _stats_pair(value, name: str) -> tuple[float, float]:
-    if value is None:
-        from .validate import NotAttempted
-
-        raise NotAttempted(f"{name} returned None: return the pair (l0, dead).")
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise Incorrect(f"{name} should return two numbers, (l0, dead); found {describe(value)}.")
-    return (require_number(value[0], f"The first value (l0) of {name}"),
-            require_number(value[1], f"The second value (dead) of {name}"))
-
-
-def _check_sparsity_stats(sparsity_stats) -> str:
-    fn = require_function(sparsity_stats, "sparsity_stats")
-    z = _latent_case()
-    before = z.copy()
-    shown = "sparsity_stats(z)"
-    l0, dead = _stats_pair(call_learner(fn, z, name=shown), shown)
-    if not np.array_equal(z, before):
-        raise Incorrect("Your function changed `z`; compare (z > 0) without writing into z.")
-    active = z > 0
-    expected_l0 = float(active.sum(axis=1).mean())
-    expected_dead = int((~active.any(axis=0)).sum())
-    n, m = z.shape
-    if not np.isclose(l0, expected_l0, rtol=1e-5):
-        _explain(l0, [
-            (float(m), "Every latent counted as active: z >= 0 is true for zeros too. Active "
-             "means z > 0."),
-            (float(active.sum(axis=0).mean()), "That counts, for each latent, the inputs on "
-             "which it fires (axis=0); L0 counts, for each input, its active latents: sum over "
-             "axis=1, then the mean over inputs."),
-            (float(active.mean()), "That is the share of active entries; L0 is a count per "
-             "input: (z > 0).sum(axis=1).mean()."),
-            (float(active.sum()), "That is the total over all inputs; L0 is the *mean* per "
-             "input."),
-        ], prefix=f"l0: expected {expected_l0:.4g}, found {l0:.4g}.",
-            otherwise="L0 = (z > 0).sum(axis=1).mean().")
-    if not np.isclose(dead, expected_dead):
-        _explain(dead, [
-            (0.0, "No latent counted as dead: with z >= 0 every latent looks active. A latent "
-             "is dead when z > 0 never holds for it."),
-            (float((~active.any(axis=1)).sum()), "That counts inputs on which no latent fires "
-             "(axis=1); a dead latent is a *column* that is never active: (~(z > 0).any(axis=0))"
-             ".sum()."),
-            (expected_dead / m, "That is the share of dead latents; return their number."),
-            (float(m - expected_dead), "That is the number of latents that fire at least once "
-             "(alive), not the dead ones."),
-        ], prefix=f"dead: expected {expected_dead}, found {dead:g}.",
-            otherwise="dead = number of columns of z that are never > 0.")
-    return (f"L0 = {expected_l0:.3g} active latents per input and {expected_dead} dead latents: "
-            "both right.")
-
-
 # -- topk_activation -------------------------------------------------------------------------
 def _pre_case(seed: int) -> np.ndarray:
     """Pre-activations (7 inputs x 12 latents), no ties; rows 0 and 3 have fewer than 5
@@ -150,6 +39,7 @@ def _pre_case(seed: int) -> np.ndarray:
     pre[0, [1, 4]] = [0.7, 1.3]
     pre[3] = np.abs(pre[3]) - 1.5
     pre[2, 6] = -4.0  # the largest |value| of its row, but negative
+    pre[5] = -np.abs(pre[5]) - 0.1  # no positive value at all: k = 1 needs the ReLU too
     return pre.astype(np.float32)
 
 
@@ -168,10 +58,10 @@ def _reference_topk(pre: np.ndarray, k: int) -> np.ndarray:
 
 def _check_topk_activation(topk_activation) -> str:
     fn = require_function(topk_activation, "topk_activation")
-    for seed, k in ((0, 5), (1, 3)):
-        pre = _pre_case(seed)
+    for seed, k, dtype in ((0, 5, np.float32), (1, 3, np.float64), (2, 1, np.float64)):
+        pre = _pre_case(seed).astype(dtype)
         given = pre.copy()
-        shown = f"topk_activation(pre, k={k})"
+        shown = f"topk_activation(pre, k={k}) with {np.dtype(dtype).name} pre"
         out = call_learner(fn, given, k, name=shown)
         if out is None:
             from .validate import NotAttempted
@@ -198,7 +88,10 @@ def _check_topk_activation(topk_activation) -> str:
             (_topk_rows(p64, k), "Negative values were kept: when a row has fewer than k "
              "positive pre-activations, some of its top k are negative, and the ReLU after "
              "TopK must set them to 0."),
-            (_reference_topk(p64, k - 1), f"You kept k - 1 = {k - 1} values per row; keep k."),
+            (_reference_topk(p64, k - 1) if k > 1 else np.full_like(p64, np.nan),
+             f"You kept k - 1 = {k - 1} values per row; keep k."),
+            (_reference_topk(p64, 5), "You kept 5 values per row whatever k is: use the k "
+             "you are given."),
             (_reference_topk(p64, k + 1), f"You kept k + 1 = {k + 1} values per row; keep k."),
             (np.maximum(columns, 0.0), "You took the top k of each *column* (over the batch); "
              "TopK keeps the k largest latents of each input: sort along axis=1."),
@@ -209,12 +102,13 @@ def _check_topk_activation(topk_activation) -> str:
         ]
         for value, message in mistakes:
             if np.allclose(found, value, atol=1e-6):
-                raise Incorrect(f"With k={k}: {message}")
+                raise Incorrect(f"With k={k} ({np.dtype(dtype).name} input): {message}")
         kept = (np.abs(found) > 0).sum(axis=1)
         raise Incorrect(f"With k={k} the output is not relu(top-k of each row). Your output "
                         f"keeps {kept.tolist()} non-zero values per row; the reference keeps "
                         f"{(expected > 0).sum(axis=1).tolist()}.")
-    return "TopK then ReLU, row by row: right, including rows with fewer than k positives."
+    return ("TopK then ReLU, row by row: right for k = 5, 3 and 1, float32 and float64, including "
+            "rows with fewer than k positives.")
 
 
 # -- feature_recovery ------------------------------------------------------------------------
@@ -256,46 +150,193 @@ def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _unit(a.astype(np.float64)) @ _unit(b.astype(np.float64)).T
 
 
-def _check_feature_recovery(feature_recovery) -> str:
+def _boundary_case() -> tuple[np.ndarray, np.ndarray]:
+    """4 true features (the axes) and 2 decoder rows: 3 * (1, 1, 1, 1) has cosine exactly 0.5
+    with every axis (in float32 and float64), 2 * e_1 cosine 1 with the first. At threshold 0.5,
+    >= matches all 4 features and > only 1."""
+    return np.eye(4), np.array([[3.0, 3.0, 3.0, 3.0], [2.0, 0.0, 0.0, 0.0]])
+
+
+def _recovery_variants(true, decoder, threshold) -> list[tuple[float, str]]:
+    cos = _cos(true, decoder)
+    rows, cols = _one_to_one(cos)
+    dots = true.astype(np.float64) @ decoder.astype(np.float64).T
+    share = float(np.mean(cos.max(axis=1) >= threshold))
+    return [
+        (float(np.mean(cos.max(axis=1) > threshold)), "That counts cosines strictly above the "
+         "threshold; a cosine *equal* to it counts too (>=)."),
+        (float(np.mean(cos.max(axis=1) >= 0.9)), "That uses 0.9 whatever threshold it is "
+         "given: compare with the `threshold` argument."),
+        (float(np.mean(dots.max(axis=1) >= threshold)), "That uses raw dot products: a long "
+         "decoder row passes the threshold although it points elsewhere, and a short one fails "
+         "although it points the right way. Normalise both sets of rows to unit length first."),
+        (float(np.mean(np.abs(cos).max(axis=1) >= threshold)), "That uses |cos|: a decoder row "
+         "pointing *opposite* to a feature was counted. SAE latents are >= 0, so such a row can "
+         "only add -feature, never the feature: keep the sign."),
+        (float(np.mean(cos.max(axis=0) >= threshold)), "That is the share of *decoder rows* "
+         "that match a true feature (max over axis=0); the question is the share of *true "
+         "features* matched: the best decoder row for each true feature, max over axis=1."),
+        (float(np.mean(cos[rows, cols] >= threshold)), "That pairs features and decoder rows "
+         "one to one (linear_sum_assignment). Here each true feature may use its best decoder "
+         "row, even when another feature uses the same one: take the max cosine per true "
+         "feature."),
+        (float(np.sum(cos.max(axis=1) >= threshold)), "That is the number of matched "
+         "features; return the share (between 0 and 1)."),
+        (100.0 * share, "That is a percentage; return the share as a number between 0 and 1."),
+    ]
+
+
+def _one_to_one(cos: np.ndarray):
     from scipy.optimize import linear_sum_assignment
 
+    return linear_sum_assignment(cos, maximize=True)
+
+
+def _check_feature_recovery(feature_recovery) -> str:
     fn = require_function(feature_recovery, "feature_recovery")
     true, decoder = _recovery_case()
-    given = (true.copy(), decoder.copy())
-    shown = "feature_recovery(true_directions, decoder, 0.9)"
-    found = require_number(call_learner(fn, given[0], given[1], 0.9, name=shown), shown)
-    if not (np.array_equal(given[0], true) and np.array_equal(given[1], decoder)):
-        raise Incorrect("Your function changed its inputs (normalised in place?); divide into "
-                        "new arrays: a / np.linalg.norm(a, axis=1, keepdims=True).")
-    cos = _cos(true, decoder)
-    expected = float(np.mean(cos.max(axis=1) >= 0.9))
-    if np.isclose(found, expected):
-        return (f"{expected:.0%} of the true features are matched: signed cosine, best decoder "
-                "row per true feature.")
-    rows, cols = linear_sum_assignment(cos, maximize=True)
-    dots = true.astype(np.float64) @ decoder.astype(np.float64).T
-    mistakes = [
-        (float(np.mean(dots.max(axis=1) >= 0.9)), "That uses raw dot products: a long decoder "
-         "row passes the threshold although it points elsewhere, and a short one fails although "
-         "it points the right way. Normalise both sets of rows to unit length first."),
-        (float(np.mean(np.abs(cos).max(axis=1) >= 0.9)), "That uses |cos|: a decoder row "
-         "pointing *opposite* to a feature was counted. SAE latents are >= 0, so such a row "
-         "can only add -feature, never the feature: keep the sign."),
-        (float(np.mean(cos.max(axis=0) >= 0.9)), "That is the share of *decoder rows* that "
-         "match a true feature (max over axis=0); the question is the share of *true "
-         "features* matched: the best decoder row for each true feature, max over axis=1."),
-        (float(np.mean(cos[rows, cols] >= 0.9)), "That pairs features and decoder rows one to "
-         "one (linear_sum_assignment). Here each true feature may use its best decoder row, "
-         "even when another feature uses the same one: take the max cosine per true feature."),
-        (float(np.sum(cos.max(axis=1) >= 0.9)), "That is the number of matched features; "
-         "return the share (between 0 and 1)."),
-        (100.0 * expected, "That is a percentage; return the share as a number between 0 "
-         "and 1."),
+    edge_true, edge_decoder = _boundary_case()
+    cases = [
+        ("float32 directions, threshold 0.9", true, decoder, 0.9),
+        ("float64 directions, threshold 0.75", true.astype(np.float64),
+         decoder.astype(np.float64), 0.75),
+        ("4 axes and a row at cosine exactly 0.5 with each, threshold 0.5", edge_true,
+         edge_decoder, 0.5),
     ]
-    _explain(found, mistakes, prefix=f"Expected {expected:.4g}, found {found:.4g}.",
-             otherwise="Normalise rows, cos = true @ decoder.T, then the mean of "
-             "(cos.max(axis=1) >= threshold).")
-    return ""  # not reached
+    for what, t, d, threshold in cases:
+        given = (t.copy(), d.copy())
+        shown = f"feature_recovery(true_directions, decoder, {threshold})"
+        found = require_number(call_learner(fn, given[0], given[1], threshold, name=shown),
+                               f"With {what}, {shown}")
+        if not (np.array_equal(given[0], t) and np.array_equal(given[1], d)):
+            raise Incorrect("Your function changed its inputs (normalised in place?); divide "
+                            "into new arrays: a / np.linalg.norm(a, axis=1, keepdims=True).")
+        expected = float(np.mean(_cos(t, d).max(axis=1) >= threshold))
+        if np.isclose(found, expected):
+            continue
+        mistakes = [(v, m) for v, m in _recovery_variants(t, d, threshold)
+                    if not np.isclose(v, expected)]
+        _explain(found, mistakes, prefix=f"With {what}: expected {expected:.4g}, found "
+                 f"{found:.4g}.", otherwise="Normalise rows, cos = true @ decoder.T, then the "
+                 "mean of (cos.max(axis=1) >= threshold).")
+    return ("Right at thresholds 0.9, 0.75 and exactly on 0.5: signed cosine, best decoder row "
+            "per true feature, >= the threshold.")
+
+
+# -- recovery_over_seeds ---------------------------------------------------------------------
+class _Trained:
+    """What the check's `train` functions return: an object with `.directions`, as an SAE."""
+
+    def __init__(self, directions: np.ndarray):
+        self.directions = directions
+
+
+def _seed_decoder(true: np.ndarray, seed: int) -> np.ndarray:
+    """Decoder rows whose recovery depends on the seed, the threshold and the sign: ``seed % 4
+    + 1`` features matched at cosine 0.95, the next two at 0.85 (only at a threshold of 0.8),
+    one anti-parallel at -0.97 (only with |cos|), the rest unrelated."""
+    rng = np.random.default_rng(1000 + seed)
+    n, d = true.shape
+    order = rng.permutation(n)
+    good = seed % 4 + 1
+
+    def near(v, cos):
+        other = rng.normal(size=d)
+        other -= other @ v * v
+        return cos * v + np.sqrt(1 - cos**2) * _unit(other)
+
+    rows = [near(true[i], 0.95) for i in order[:good]]
+    rows += [near(true[i], 0.85) for i in order[good:good + 2]]
+    rows += [-near(true[order[good + 2]], 0.97)]
+    rows += [0.3 * _unit(rng.normal(size=d)) for _ in range(4)]
+    return np.array(rows)
+
+
+@functools.cache
+def _seed_truth() -> np.ndarray:
+    rng = np.random.default_rng(77)
+    # 8 nearly orthogonal directions in 16-D, so an unrelated row never matches by chance
+    q, _ = np.linalg.qr(rng.normal(size=(16, 8)))
+    return q.T.copy()
+
+
+def _reference_over_seeds(true, seeds, threshold, signed, ddof=1):
+    shares = []
+    for seed in seeds:
+        cos = _cos(true, _seed_decoder(true, seed))
+        cos = cos if signed else np.abs(cos)
+        shares.append(float(np.mean(cos.max(axis=1) >= threshold)))
+    shares = np.array(shares)
+    return float(shares.mean()), float(shares.std(ddof=ddof)), shares
+
+
+def _check_recovery_over_seeds(recovery_over_seeds) -> str:
+    fn = require_function(recovery_over_seeds, "recovery_over_seeds")
+    true = _seed_truth()
+    cases = [
+        ((4, 9, 2), 0.9, True, np.float32),
+        ((0, 1, 2, 3, 5), 0.8, True, np.float64),
+        ((6, 11, 1), 0.9, False, np.float64),
+    ]
+    for seeds, threshold, signed, dtype in cases:
+        called = []
+
+        def train(seed, _dtype=dtype, _called=called):
+            _called.append(seed)
+            return _Trained(_seed_decoder(true, int(seed)).astype(_dtype))
+
+        shown = (f"recovery_over_seeds(train, true_directions, seeds={seeds}, "
+                 f"threshold={threshold}, signed={signed})")
+        result = call_learner(fn, train, true.astype(dtype), seeds, threshold=threshold,
+                              signed=signed, name=shown)
+        if result is None:
+            from .validate import NotAttempted
+
+            raise NotAttempted(f"`{shown}` returned None: return the pair (mean, sd).")
+        mean, sd, shares = _reference_over_seeds(true, seeds, threshold, signed)
+        if isinstance(result, (str, bytes, dict)) or not hasattr(result, "__len__") or \
+                len(result) != 2:
+            if hasattr(result, "__len__") and len(result) == len(seeds):
+                raise Incorrect(f"`{shown}` returned {len(seeds)} values, one per seed; return "
+                                "two numbers, the mean and the standard deviation over seeds.")
+            raise Incorrect(f"`{shown}` should return two numbers (mean, sd); found "
+                            f"{describe(result)}.")
+        found_mean = require_number(result[0], f"The mean returned by `{shown}`")
+        found_sd = require_number(result[1], f"The sd returned by `{shown}`")
+        if sorted(int(s) for s in called) != sorted(seeds):
+            raise Incorrect(f"`{shown}` called train with the seeds {called}; call it once for "
+                            f"each seed in `seeds` ({list(seeds)}), not a fixed range.")
+        if np.isclose(found_mean, mean, atol=1e-6) and np.isclose(found_sd, sd, atol=1e-6):
+            continue
+        prefix = (f"With seeds {seeds}, threshold {threshold}, signed={signed}: the shares per "
+                  f"seed are {np.round(shares, 3).tolist()}, so expected ({mean:.4g}, {sd:.4g}); "
+                  f"found ({found_mean:.4g}, {found_sd:.4g}).")
+        if np.isclose(found_mean, mean, atol=1e-6):
+            _explain(found_sd, [
+                (_reference_over_seeds(true, seeds, threshold, signed, ddof=0)[1],
+                 "That sd uses ddof=0 (np.std's default); over a few seeds use the sample "
+                 "standard deviation, np.std(shares, ddof=1)."),
+                (sd**2, "That is the variance; return the standard deviation."),
+                (sd / np.sqrt(len(seeds)), "That is the standard error of the mean; return the "
+                 "standard deviation over seeds (ddof=1)."),
+            ], prefix=prefix, otherwise="The sd is np.std(shares, ddof=1).", atol=1e-6)
+        variants = [
+            (_reference_over_seeds(true, seeds, 0.9, signed)[0], "The mean matches a threshold "
+             "of 0.9, not the `threshold` given: pass it on to feature_recovery."),
+            (_reference_over_seeds(true, seeds, threshold, True)[0], "The mean counts signed "
+             "cosines although signed=False: pass `signed` on (a linear model's latents can be "
+             "negative, so |cos| counts)."),
+            (_reference_over_seeds(true, seeds, threshold, False)[0], "The mean counts |cos| "
+             "although signed=True: pass `signed` on."),
+            (float(np.sum(shares)), "That is the sum of the shares; return their mean."),
+        ]
+        _explain(found_mean, [(v, m) for v, m in variants if not np.isclose(v, mean)],
+                 prefix=prefix, otherwise="For each seed: model = train(seed), share = "
+                 "sae.feature_recovery(true_directions, model.directions, threshold, "
+                 "signed=signed); then the mean and np.std(..., ddof=1) of the shares.",
+                 atol=1e-6)
+    return ("Mean and sample sd (ddof=1) of the recovery over the seeds given, at the threshold "
+            "and sign given: right for three different calls.")
 
 
 # -- chosen_k --------------------------------------------------------------------------------
@@ -325,13 +366,13 @@ def _held_out():
     return superposition_data(2000, p_active=TOY_P_ACTIVE, seed=103).activations
 
 
-def train_topk(x, k: int):
-    """The recipe of exercise 5: a TopK SAE with 48 latents, trained 10 epochs (batch 256, Adam
-    3e-3, seed 0) on the rows of ``x``. The check trains exactly this way."""
+def train_topk(x, k: int, seed: int = 0):
+    """The recipe of exercises 4 and 5: a TopK SAE with 48 latents, trained 10 epochs (batch
+    256, Adam 3e-3) on the rows of ``x``. The checks train exactly this way."""
     from ..sae import train_sae
 
     return train_sae(x, N_LATENTS, k=int(k), epochs=10, batch_size=256, learning_rate=3e-3,
-                     seed=0)
+                     seed=int(seed))
 
 
 @functools.cache
@@ -369,32 +410,76 @@ def _check_chosen_k(chosen_k) -> str:
             f"{measured}, within the target of {target}.")
 
 
-fvu = Exercise(
-    lesson=LESSON,
-    name="fvu",
-    title="fraction of variance unexplained",
-    checker=_check_fvu,
-    hints=[
-        "Two totals: the squared error sum((x - x_hat)**2) and the variance of x about its "
-        "mean, summed over every input and dimension.",
-        "The mean is taken per dimension: x.mean(axis=0), shape (d,). Divide the error by the "
-        "variance, not the other way round.",
-        "`return float(np.sum((x - x_hat) ** 2) / np.sum((x - x.mean(axis=0)) ** 2))`",
-    ],
-)
 
-sparsity_stats = Exercise(
-    lesson=LESSON,
-    name="sparsity_stats",
-    title="L0 and dead latents from the latents",
-    checker=_check_sparsity_stats,
-    hints=[
-        "`active = z > 0` (strictly: a latent at exactly 0 is off), shape (inputs, latents).",
-        "L0: count per input (row), then average over inputs. Dead: latents (columns) where "
-        "`active` is never true.",
-        "`return float(active.sum(axis=1).mean()), int((~active.any(axis=0)).sum())`",
-    ],
-)
+# -- k_for_features --------------------------------------------------------------------------
+FEATURE_CANDIDATES = (1, 2, 3, 4, 6)
+RECOVERY_TARGET = 0.55
+FEATURE_SEEDS = (0, 1, 2)
+
+
+def _world(directions_seed: int):
+    from ..superposition import feature_directions, superposition_data
+
+    directions = feature_directions(32, 8, seed=directions_seed)
+    base = 10 * directions_seed
+    train = superposition_data(6000, p_active=TOY_P_ACTIVE, seed=base + 1,
+                               directions=directions).activations
+    val = superposition_data(2000, p_active=TOY_P_ACTIVE, seed=base + 2,
+                             directions=directions).activations
+    return train, val, directions
+
+
+@functools.cache
+def feature_world():
+    """(x_train, x_val, directions) of exercise 5: 32 features in 8 dimensions whose true
+    directions (another draw than the lesson's) are known. The check uses a third world of its
+    own, with other directions and other samples."""
+    return _world(7)
+
+
+@functools.cache
+def _check_world_scores(k: int) -> tuple[float, float]:
+    """(mean recovery over FEATURE_SEEDS, mean held-out FVU) of train_topk in the check's world."""
+    from ..sae import feature_recovery, fvu, reconstruct
+
+    x_train, x_val, directions = _world(8)
+    shares, errors = [], []
+    for seed in FEATURE_SEEDS:
+        model = train_topk(x_train, k, seed)
+        shares.append(feature_recovery(directions, model.directions))
+        errors.append(fvu(x_val, reconstruct(model, x_val)))
+    return float(np.mean(shares)), float(np.mean(errors))
+
+
+def _check_k_for_features(chosen) -> str:
+    found = require_number(chosen, "K_FOR_FEATURES")
+    if 0 < found < 1:
+        raise Incorrect(f"K_FOR_FEATURES is {found:g}, which looks like a share or an FVU; give "
+                        f"the k itself (one of {FEATURE_CANDIDATES}).")
+    if found not in FEATURE_CANDIDATES:
+        raise Incorrect(f"K_FOR_FEATURES is {found:g}; choose one of the candidates "
+                        f"{FEATURE_CANDIDATES}.")
+    k = int(found)
+    share, error = _check_world_scores(k)
+    measured = (f"In the check's own world (other true directions, other samples), k={k} "
+                f"recovered {share:.0%} of the true features (mean of {len(FEATURE_SEEDS)} "
+                f"seeds) with FVU {error:.3f}")
+    if share < RECOVERY_TARGET:
+        raise Incorrect(f"{measured}: below the recovery target of {RECOVERY_TARGET:.0%}. A "
+                        "lower FVU is not better features: keep only the k whose mean recovery "
+                        "meets the target, then take the lowest FVU among them.")
+    larger = [c for c in FEATURE_CANDIDATES if c > k]
+    if larger:
+        next_share, next_error = _check_world_scores(larger[0])
+        if next_share >= RECOVERY_TARGET:
+            raise Incorrect(f"{measured}. k={larger[0]} meets the recovery target too "
+                            f"({next_share:.0%}) and reconstructs better (FVU "
+                            f"{next_error:.3f}): among the k that recover enough, choose the "
+                            "lowest validation FVU, not the highest recovery.")
+        return (f"{measured}, and k={larger[0]} would fall below the target ({next_share:.0%}): "
+                "the best reconstruction among the SAEs that recover enough of the true "
+                "features.")
+    return f"{measured}."
 
 topk_activation = Exercise(
     lesson=LESSON,
@@ -439,4 +524,37 @@ chosen_k = Exercise(
     ],
 )
 
-EXERCISES = (fvu, sparsity_stats, topk_activation, feature_recovery, chosen_k)
+recovery_over_seeds = Exercise(
+    lesson=LESSON,
+    name="recovery_over_seeds",
+    title="feature recovery over seeds",
+    checker=_check_recovery_over_seeds,
+    hints=[
+        "Call `train(seed)` once for each seed in `seeds`; each call returns a trained model "
+        "with `.directions` (one unit decoder direction per row).",
+        "For each model: `sae.feature_recovery(true_directions, model.directions, threshold, "
+        "signed=signed)`; pass both arguments on. Then the mean and the sample standard "
+        "deviation (ddof=1) of the shares.",
+        "shares = [sae.feature_recovery(true_directions, train(s).directions, threshold, "
+        "signed=signed) for s in seeds]\nreturn float(np.mean(shares)), "
+        "float(np.std(shares, ddof=1))",
+    ],
+)
+
+k_for_features = Exercise(
+    lesson=LESSON,
+    name="k_for_features",
+    title="a k chosen for FVU and feature recovery",
+    checker=_check_k_for_features,
+    hints=[
+        "For each k in FEATURE_CANDIDATES: the mean recovery over FEATURE_SEEDS (your "
+        "recovery_over_seeds with `lambda s: checks.train_topk(x_feat, k, s)`) and the mean "
+        "validation FVU of the same SAEs on x_feat_val.",
+        "Keep the k whose mean recovery is at least RECOVERY_TARGET; among them, the lowest "
+        "validation FVU. FVU falls as k grows, recovery falls too.",
+        "ok = [k for k in FEATURE_CANDIDATES if table[k][0] >= RECOVERY_TARGET]\n"
+        "K_FOR_FEATURES = min(ok, key=lambda k: table[k][1])",
+    ],
+)
+
+EXERCISES = (topk_activation, feature_recovery, recovery_over_seeds, chosen_k, k_for_features)
