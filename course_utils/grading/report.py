@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import html
+import os
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,7 +14,8 @@ from ..checks.feedback import _LOOK, Outcome
 from ..checks.overview import course_exercises
 from .runner import DID_NOT_RUN, NOT_GRADED, Row
 
-COLUMNS = ("learner", "notebook", "lesson", "exercise", "outcome", "message")
+COLUMNS = ("learner", "notebook", "lesson", "exercise", "outcome", "message", "tampering")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 COLOURS = {outcome.value: colour for outcome, (_, colour) in _LOOK.items()}
 COLOURS.update({DID_NOT_RUN: "#9e9e9e", NOT_GRADED: "#000000"})
 SHORT = {Outcome.CORRECT.value: "✓", Outcome.INCORRECT.value: "✗",
@@ -20,12 +23,38 @@ SHORT = {Outcome.CORRECT.value: "✓", Outcome.INCORRECT.value: "✗",
          Outcome.CHECK_ERROR.value: "!", DID_NOT_RUN: "-", NOT_GRADED: "?"}
 
 
+def csv_field(value: object) -> str:
+    """A field a spreadsheet shows as text: one starting like a formula gets a leading ``'``."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_csv(rows: Iterable[Row], path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as stream:
+    """The whole report, written to a temporary file and renamed (never half a file)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([getattr(row, column) for column in COLUMNS])
+        writer.writerows([csv_field(getattr(row, c)) for c in COLUMNS] for row in rows)
+    os.replace(temporary, path)
+
+
+class CsvAppender:
+    """Rows appended (and flushed to disk) as each notebook finishes: a grader that is stopped
+    or killed leaves every row it had."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        with open(path, "w", newline="", encoding="utf-8") as stream:
+            csv.writer(stream).writerow(COLUMNS)
+
+    def add(self, rows: Iterable[Row]) -> None:
+        with self._lock, open(self.path, "a", newline="", encoding="utf-8") as stream:
+            csv.writer(stream).writerows([csv_field(getattr(row, c)) for c in COLUMNS]
+                                         for row in rows)
+            stream.flush()
+            os.fsync(stream.fileno())
 
 
 def _grid(rows: list[Row]) -> tuple[list[str], list[str], dict]:
@@ -39,7 +68,10 @@ def _grid(rows: list[Row]) -> tuple[list[str], list[str], dict]:
         if column not in columns:
             columns.append(column)
         cells[row.learner, column] = row
-    order = {f"{e.lesson}/{e.name}": i for i, e in enumerate(course_exercises())}
+    try:
+        order = {f"{e.lesson}/{e.name}": i for i, e in enumerate(course_exercises())}
+    except Exception:  # noqa: BLE001 - a broken lesson's checks must not lose the report
+        order = {}
     columns.sort(key=lambda column: (order.get(column, len(order)), column))
     return learners, columns, cells
 
@@ -60,9 +92,14 @@ def write_html(rows: list[Row], path: Path, title: str = "Exercise report") -> N
             if row is None:
                 tds.append('<td class="none">no notebook</td>')
                 continue
-            tip = html.escape(f"{row.outcome}: {row.message}", quote=True)
+            tip = f"{row.outcome}: {row.message}"
+            mark = ""
+            if row.tampering:
+                tip += f"\nTAMPERING: {row.tampering}"
+                mark = ' <b>⚠ tampering</b>'
             tds.append(f'<td style="background:{COLOURS.get(row.outcome, "#000")}" '
-                       f'title="{tip}">{html.escape(row.outcome)}</td>')
+                       f'title="{html.escape(tip, quote=True)}">{html.escape(row.outcome)}'
+                       f'{mark}</td>')
         body.append(f"<tr><th>{html.escape(learner)}</th>{''.join(tds)}</tr>")
     shares = "".join(
         f"<td>{share_correct(rows, [cells.get((lr, c)) for lr in learners]):.0%}</td>"
@@ -89,21 +126,31 @@ message. {legend}</p>
 def terminal_table(rows: list[Row]) -> str:
     """A compact grid: one line per learner, one symbol per exercise, and the share correct."""
     learners, columns, cells = _grid(rows)
-    width = max([len(lr) for lr in learners] + [12])
+    width = max([len(_printable(lr)) for lr in learners] + [12])
     lines = [f"{'':<{width}} " + " ".join(f"{i + 1:>2}" for i in range(len(columns)))]
     for learner in learners:
         symbols = [SHORT.get(cells[learner, c].outcome, "?") if (learner, c) in cells else " "
                    for c in columns]
-        lines.append(f"{learner:<{width}} " + " ".join(f"{s:>2}" for s in symbols))
+        lines.append(f"{_printable(learner):<{width}} " + " ".join(f"{s:>2}" for s in symbols))
     shares = [share_correct(rows, [cells.get((lr, c)) for lr in learners]) for c in columns]
     lines.append(f"{'% correct':<{width}} " + " ".join(f"{round(100 * s):>2}"[-2:] if s < 1
                                                        else "##" for s in shares))
     lines.append("")
-    lines += [f"{i + 1:>3}: {c}" for i, c in enumerate(columns)]
+    lines += [f"{i + 1:>3}: {_printable(c)}" for i, c in enumerate(columns)]
     lines.append("✓ correct  ✗ not quite yet  · not attempted  E raised  ! check error  "
                  "- did not run  ? not graded   (## = 100 %)")
     counts = defaultdict(int)
     for row in rows:
         counts[row.outcome] += 1
     lines.append(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())))
+    tampered = sorted({_printable(f"{row.learner}/{row.notebook}") for row in rows
+                       if row.tampering})
+    if tampered:
+        lines.append(f"TAMPERING noticed in {len(tampered)} notebook(s): {', '.join(tampered)} "
+                     "(see the CSV's tampering column)")
     return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """Control characters (terminal escapes in a folder's name) shown as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)

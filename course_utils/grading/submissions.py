@@ -10,6 +10,7 @@ from pathlib import Path
 from ..paths import EXERCISES_DIR
 
 LESSON_PREFIX = re.compile(r"^(\d\d)_")
+LARGEST_NOTEBOOK = 50_000_000  # bytes
 CHECKS_IMPORT = re.compile(r"checks(?:\.|\s+import\s+)lesson(\d\d)\b")
 
 
@@ -19,6 +20,7 @@ class Submission:
 
     learner: str
     path: Path
+    home: Path | None = None  # the learner's folder: links may not lead out of it
 
     @property
     def name(self) -> str:
@@ -36,29 +38,49 @@ def find_submissions(paths: list[Path]) -> list[Submission]:
     - a notebook file: the learner is the name of the folder it is in;
     - a folder holding notebooks: one learner's folder (the learner is the folder's name);
     - a folder of folders: a room, one subfolder per learner (notebooks directly inside it).
+
+    Anything named ``*.ipynb`` counts, so a folder or a link named like a notebook gets its own
+    row (saying why it cannot be graded), and so does a learner's folder with no notebook.
     """
     found: list[Submission] = []
     for path in map(Path, paths):
         if path.is_file():
-            found.append(Submission(path.resolve().parent.name, path))
+            found.append(Submission(path.resolve().parent.name, path, path.absolute().parent))
         elif path.is_dir() and _notebooks(path):
-            found += [Submission(path.resolve().name, nb) for nb in _notebooks(path)]
+            found += [Submission(path.resolve().name, nb, path.absolute())
+                      for nb in _notebooks(path)]
         elif path.is_dir():
             for learner in sorted(p for p in path.iterdir() if p.is_dir()):
-                found += [Submission(learner.name, nb) for nb in _notebooks(learner)]
+                notebooks = _notebooks(learner)
+                found += [Submission(learner.name, nb, learner.absolute()) for nb in notebooks] or [
+                    Submission(learner.name, learner, learner.absolute())]
         else:
             raise FileNotFoundError(f"{path}: no such file or folder.")
     return found
 
 
 def _notebooks(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.ipynb")
-                  if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
 
 
-def read_notebook(path: Path) -> tuple[dict | None, str]:
+def read_notebook(submission: Submission | Path) -> tuple[dict | None, str]:
     """The notebook as JSON, or None and why it cannot be graded."""
+    if isinstance(submission, Submission):
+        path, home = submission.path, submission.home
+    else:
+        path, home = Path(submission), None
+    if path.is_dir() and not path.name.endswith(".ipynb"):
+        return None, "no notebook (.ipynb) was handed in: the folder has none"
+    if path.is_dir():
+        return None, "this is a folder named like a notebook, not a notebook file"
+    if home is not None and not path.resolve().is_relative_to(home.parent.resolve() / home.name):
+        return None, ("this is a link to a file outside the learner's folder (the room, another "
+                      "learner's or the course's files); it is not graded")
+    if not path.exists() and path.is_symlink():
+        return None, "the file cannot be read (a link to nothing)"
     try:
+        if path.stat().st_size > LARGEST_NOTEBOOK:
+            return None, f"the file is larger than {LARGEST_NOTEBOOK // 1_000_000} MB"
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return None, f"the file cannot be read ({type(err).__name__}: {err})"

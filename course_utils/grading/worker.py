@@ -1,12 +1,14 @@
-"""Run one notebook top to bottom in a fresh kernel; write what happened to a status file.
+"""Run one notebook top to bottom in a fresh kernel; report what happened on stdout.
 
-    python -m course_utils.grading.worker NOTEBOOK STATUS_JSON CELL_TIMEOUT MEMORY_MB
+    python -m course_utils.grading.worker NOTEBOOK CELL_TIMEOUT MEMORY_MB
 
-Run by :mod:`course_utils.grading.runner` in a subprocess whose working folder is a temporary
-copy of the submission, with the environment the grader chose. A watchdog kills the kernel when
-its resident memory passes MEMORY_MB. The status file
-is rewritten at the start of each cell (so a grader that has to kill this process still knows
-where the notebook was) and once at the end.
+Run by :mod:`course_utils.grading.runner`, inside the notebook's sandbox, in a folder holding a
+copy of the submission. A watchdog kills the kernel when its resident memory passes MEMORY_MB.
+One JSON line of status is written at the start of each cell (so a grader that has to kill this
+process still knows where the notebook was) and one at the end. Only this process can write
+them: the kernel gets /dev/null as its stdout and stderr, and this process is not dumpable, so
+the kernel (same user, no capabilities) cannot open its file descriptors or memory. The status
+is still treated by the grader as untrusted data; grades never come from here.
 """
 
 from __future__ import annotations
@@ -21,10 +23,31 @@ import time
 from pathlib import Path
 
 
-def _write(status_path: Path, **status) -> None:
-    temporary = status_path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(status), encoding="utf-8")
-    os.replace(temporary, status_path)
+def _private_stdout():
+    """A private copy of stdout for the status lines; fds 1 and 2 become /dev/null, which is
+    what the kernel inherits."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    _not_dumpable()
+    return out
+
+
+def _not_dumpable() -> None:
+    """Linux: other processes of the same user may not ptrace this one or open /proc/<pid>/fd."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        pass
+
+
+def _write(out, **status) -> None:
+    out.write(json.dumps(status) + "\n")
+    out.flush()
 
 
 class MemoryWatch:
@@ -74,13 +97,13 @@ def _resident_kb(pid: int) -> int | None:
     return None
 
 
-def main(notebook_path: str, status_file: str, cell_timeout: str, memory_mb: str) -> int:
+def main(notebook_path: str, cell_timeout: str, memory_mb: str) -> int:
+    status_path = _private_stdout()
     memory = MemoryWatch(int(memory_mb))
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    status_path = Path(status_file)
     notebook = nbformat.read(notebook_path, as_version=4)
     state = {"state": "starting", "cell": None, "kernel_pid": None, "error": ""}
     start = time.monotonic()
@@ -129,4 +152,4 @@ def _error_line(err) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:4]))
