@@ -106,11 +106,24 @@ def show_latent_explorer(decoder, codes, labels, *, start: int = 0, limit: float
     start_code = np.clip(codes[start], -limit, limit)
 
     def draw():
-        fig, ax = plt.subplots(figsize=(2.6, 2.9))
-        ax.imshow(decode(start_code), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"Static preview: decoded code of\ntest digit {start} "
-                     f"(a {int(labels[start])})", fontsize=9)
-        ax.axis("off")
+        # The controls' state beside the picture: the dropdown's choice and every slider.
+        fig, (controls, view) = plt.subplots(
+            1, 2, figsize=(6.2, max(2.6, 0.32 * len(start_code) + 0.9)),
+            gridspec_kw={"width_ratios": [1.4, 1]})
+        units = np.arange(1, len(start_code) + 1)
+        controls.barh(units, start_code, color="C0", height=0.55)
+        controls.axvline(0.0, color="grey", lw=0.8)
+        controls.set(xlim=(-limit, limit), yticks=units, xlabel="slider value",
+                     yticklabels=[f"unit {u}: {v:+.2f}" for u, v in zip(units, start_code,
+                                                                         strict=True)])
+        controls.invert_yaxis()
+        controls.set_title(f"start from: test digit {start} (a {int(labels[start])})",
+                           fontsize=9)
+        view.imshow(decode(start_code), cmap="gray_r", vmin=0, vmax=1)
+        view.set_title("decoded code", fontsize=9)
+        view.axis("off")
+        fig.suptitle("Static preview of the explorer's controls and picture", fontsize=10)
+        fig.tight_layout()
         return fig
 
     show_with_static_preview(explorer, draw, description="Latent explorer")

@@ -75,3 +75,21 @@ def test_show_displays_a_static_picture_then_the_widget(monkeypatch):
     matplotlib.use("Agg")
     show_latent_explorer(decoder, np.zeros((2, 3), np.float32), np.array([1, 2]))
     assert "Latent explorer" in shown[-1]["text/plain"]
+
+
+def test_the_static_picture_shows_the_sliders_state(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figures = []
+    monkeypatch.setattr("IPython.display.display",
+                        lambda *a, **k: figures.append(a[0]) if isinstance(a[0], Figure) else None)
+    codes = np.array([[0.5, -1.25, 2.0], [0.0, 0.0, 0.0]], np.float32)
+    show_latent_explorer(decoder, codes, np.array([7, 1]))
+    controls = figures[0].axes[0]
+    assert [round(bar.get_width(), 2) for bar in controls.patches] == [0.5, -1.25, 2.0]
+    assert "test digit 0 (a 7)" in controls.get_title()
+    labels = [t.get_text() for t in controls.get_yticklabels()]
+    assert labels == ["unit 1: +0.50", "unit 2: -1.25", "unit 3: +2.00"]

@@ -7,10 +7,11 @@ framework turns those into feedback. Learner code is only ever run through
 
 from __future__ import annotations
 
+import dis
 import re
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +213,51 @@ def require_model(value: object, name: str):
         if not np.all(np.isfinite(keras.ops.convert_to_numpy(weight))):
             raise Incorrect(f"`{name}` has NaN or infinite values in weight `{weight.path}`.")
     return value
+
+
+_STUB_OPCODES = {"RESUME", "NOP", "LOAD_CONST", "STORE_FAST", "RETURN_VALUE", "RETURN_CONST",
+                 "CACHE"}
+_GIVEN_OPCODES = {"LOAD_GLOBAL", "LOAD_NAME", "PUSH_NULL", "PRECALL", "CALL", "KW_NAMES",
+                  "CALL_KW", "LOAD_FAST", "POP_TOP"}
+
+
+def is_untouched_stub(fn: object, given: Iterable[str] = ()) -> bool:
+    """True for an exercise's generated stub: `name = None` lines and `return None`, plus calls
+    of the functions named in ``given`` where the exercise hands out a first line (e.g.
+    ``model = dense_autoencoder(32)``). A function the learner wrote does other work."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    allowed = set(given)
+    for ins in dis.get_instructions(code):
+        if ins.opname in _STUB_OPCODES:
+            if ins.opname == "LOAD_CONST" and ins.argval is not None and not allowed:
+                return False
+        elif not allowed or ins.opname not in _GIVEN_OPCODES:
+            return False
+        elif ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and ins.argval not in allowed:
+            return False
+    return True
+
+
+def returned_none(
+    fn: object, call: str, *, given: Iterable[str] = (), advice: str = ""
+) -> Exception:
+    """What to raise when the learner's function returned None: NotAttempted for the untouched
+    stub, Incorrect ("did you forget `return`?") for a function the learner wrote."""
+    if is_untouched_stub(fn, given):
+        return NotAttempted(f"`{call}` returned None, so it is still the stub: replace the "
+                            "stub's `# YOUR CODE HERE` line with your code, then check it.")
+    return Incorrect(f"`{call}` returned None. Did you forget `return`? A function that ends "
+                     "without a `return` statement gives None (printing a value does not return "
+                     "it)." + (f" {advice}" if advice else ""))
+
+
+def call_function(fn: Callable, *args, name: str, given: Iterable[str] = (), advice: str = "",
+                  **kwargs):
+    """:func:`call_learner` for an exercise's function, whose None result is never an answer:
+    the untouched stub is NotAttempted, a written function "did you forget `return`?"."""
+    out = call_learner(fn, *args, name=name, **kwargs)
+    if out is None:
+        raise returned_none(fn, name, given=given, advice=advice)
+    return out
