@@ -232,3 +232,36 @@ def test_solution_text_comes_from_the_solutions_notebook():
     feedback = checks.scale_pixels.solution_feedback()
     assert "def scale_pixels(images):" in feedback.details
     assert "astype" in feedback.details and "###" not in feedback.details
+
+
+# -- a written function that forgets `return` is not "not attempted" ------------------------
+def _scale_no_return(raw_images):
+    scaled = raw_images.astype("float32") / 255.0
+    print(scaled.max())
+
+
+def _class_means_no_return(images, labels):
+    means = np.stack([images[labels == digit].mean(axis=0) for digit in range(10)])
+    print(means.shape)
+
+
+def _image_mse_no_return(x, x_hat):
+    errors = ((x - x_hat) ** 2).reshape(len(x), -1).mean(axis=1)
+    print(errors)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer"),
+    [
+        (checks.scale_pixels, _scale_no_return),
+        (checks.class_means, _class_means_no_return),
+        (checks.image_mse, _image_mse_no_return),
+    ],
+)
+def test_forgotten_return_is_named(exercise, answer):
+    _assert(exercise.evaluate(answer), WRONG, "Did you forget `return`?")
+
+
+def test_stub_is_not_attempted():
+    _assert(checks.class_means.evaluate(lambda images, labels: None), Outcome.NOT_ATTEMPTED,
+            "still the stub")

@@ -342,3 +342,39 @@ def test_dead_unit_cases_tell_the_mistakes_apart():
 
 def test_dense_params():
     assert checks.dense_params([784, 128, 32]) == 784 * 128 + 128 + 128 * 32 + 32
+
+
+# -- a written function that forgets `return` is not "not attempted" ------------------------
+def _count_no_return(sizes):
+    total = sum(a * b + b for a, b in _pairs(sizes))
+    print(total)
+
+
+def _encode_no_return(encoder, images):
+    codes = keras.ops.convert_to_numpy(encoder(images))
+    print(codes.shape)
+
+
+def _smallest_no_return(encoders, x_fit, y_fit, x_val, y_val, margin):
+    for k in sorted(encoders):
+        chosen = k
+        break
+    print(chosen)
+
+
+def _dead_no_return(codes):
+    dead = int(np.all(codes == 0, axis=0).sum())
+    print(dead)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer"),
+    [
+        (checks.count_dense_params, _count_no_return),
+        (checks.encode, _encode_no_return),
+        (checks.smallest_code_size, _smallest_no_return),
+        (checks.dead_units, _dead_no_return),
+    ],
+)
+def test_forgotten_return_is_named(exercise, answer):
+    _assert(exercise.evaluate(answer), Outcome.INCORRECT, "Did you forget `return`?")

@@ -364,3 +364,27 @@ def test_dense_transpose_layer_gives_clear_errors():
     dense.build((None, 5))
     with pytest.raises(ValueError, match="expects inputs with 3 features"):
         course_layers.DenseTranspose(dense)(np.zeros((2, 4), dtype="float32"))
+
+
+# -- a written function that forgets `return` is not "not attempted" ------------------------
+def _baseline_no_return(x_train, x_eval):
+    mse = float(np.mean((x_train.mean(axis=0) - x_eval) ** 2))
+    print(mse)
+
+
+def _ratio_no_return(code_size, code_bits):
+    ratio = 784 * 8 / (code_size * code_bits)
+    print(ratio)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer"),
+    [
+        (checks.mean_image_mse, _baseline_no_return),
+        (checks.compression_ratio, _ratio_no_return),
+    ],
+)
+def test_forgotten_return_is_named(exercise, answer):
+    feedback = exercise.evaluate(answer)
+    assert feedback.outcome is Outcome.INCORRECT, feedback
+    assert "Did you forget `return`?" in feedback.message, feedback

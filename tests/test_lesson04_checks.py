@@ -443,3 +443,61 @@ def test_smallest_k_for_target_cases_have_margins():
         errors = pca_reconstruction_mse(fit_pca(x_fit), x_val)
         k = target_reference(x_fit, x_val, target)
         assert errors[k - 1] < 0.95 * target < target / 0.95 < errors[k - 2]
+
+
+# -- a written function that forgets `return` is not "not attempted" ----------------------------
+def _centre_no_return(x_train, x_test):
+    train, test = _flat(x_train), _flat(x_test)
+    mean = train.mean(axis=0)
+    centred = train - mean, test - mean
+    print(len(centred))
+
+
+def _angle_no_return(a, b):
+    qa, qb = np.linalg.qr(a)[0], np.linalg.qr(b)[0]
+    angle = np.degrees(np.arccos(np.clip(np.linalg.svd(qa.T @ qb)[1].min(), -1, 1)))
+    print(angle)
+
+
+def _rotate_no_return(w_enc, w_dec, r):
+    rotated = w_enc @ r, r.T @ w_dec
+    print(len(rotated))
+
+
+def _cka_no_return(x, y):
+    x, y = x - x.mean(axis=0), y - y.mean(axis=0)
+    cka = np.linalg.norm(y.T @ x) ** 2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
+    print(cka)
+
+
+def _variance_no_return(x_fit, fraction):
+    s = np.linalg.svd(x_fit - x_fit.mean(axis=0), compute_uv=False)
+    k = int(np.searchsorted(np.cumsum(s**2) / np.sum(s**2), fraction) + 1)
+    print(k)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer"),
+    [
+        (checks.centre_data, _centre_no_return),
+        (checks.largest_principal_angle, _angle_no_return),
+        (checks.rotate_autoencoder, _rotate_no_return),
+        (checks.linear_cka, _cka_no_return),
+        (checks.variance_rule_k, _variance_no_return),
+    ],
+)
+def test_forgotten_return_is_named(exercise, answer):
+    _assert_incorrect(_outcome(exercise, answer), "Did you forget `return`?")
+
+
+def test_untouched_stubs_are_not_attempted():
+    def centre_data(x_train, x_test):  # the generated stub
+        # YOUR CODE HERE
+        train = None  # noqa: F841
+        test = None  # noqa: F841
+        mean = None  # noqa: F841
+        return None
+
+    feedback = _outcome(checks.centre_data, centre_data)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED, feedback
+    assert "replace the stub" in feedback.message, feedback

@@ -297,3 +297,25 @@ def test_the_denoiser_check_calls_with_two_settings_of_every_argument():
     assert first.shape != second.shape or not np.array_equal(first, second)
     # neither call passes the images a notebook would hold
     assert not any(np.array_equal(images, NOTEBOOK_IMAGES) for images, _ in calls)
+
+
+# -- a written function that forgets `return` is not "not attempted" ----------------------------
+def _penalty_no_return(model, l1, l2):
+    kernels = [w for w in model.trainable_weights if "kernel" in w.path]
+    penalty = sum(l1 * float(np.abs(k).sum()) + l2 * float(np.square(k).sum()) for k in kernels)
+    print(penalty)
+
+
+def _kl_no_return(codes, rho):
+    penalty = kl_sparsity(codes, rho)
+    print(penalty)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer"),
+    [(checks.weight_penalty, _penalty_no_return), (checks.kl_sparsity_penalty, _kl_no_return)],
+)
+def test_forgotten_return_is_named(exercise, answer):
+    feedback = _outcome(exercise, answer)
+    assert feedback.outcome is Outcome.INCORRECT, feedback
+    assert "Did you forget `return`?" in feedback.message, feedback

@@ -15,7 +15,7 @@ from .exercise import Exercise
 from .validate import (
     Incorrect,
     LearnerCodeError,
-    call_learner,
+    call_function,
     require_array,
     require_close,
     require_function,
@@ -44,7 +44,7 @@ def _check_scale_pixels(scale_pixels) -> str:
         raw = _raw_batch(n, seed, low, high)
         given = raw.copy()
         out = require_array(
-            call_learner(fn, given, name="scale_pixels(raw_images)"),
+            call_function(fn, given, name="scale_pixels(raw_images)"),
             "The value `scale_pixels` returned",
             shape=raw.shape,
         )
@@ -134,7 +134,7 @@ def _diagnose_scaling(out: np.ndarray, raw: np.ndarray) -> None:
 def _call_on_other_size(fn, batch, name: str, first_size: str, other_size: str):
     """Call ``fn`` on a batch of another image size; a crash there is most likely a fixed size."""
     try:
-        return call_learner(fn, batch, name=name)
+        return call_function(fn, batch, name=name)
     except LearnerCodeError as err:
         raise Incorrect(
             f"Your function works for {first_size} but raised on {other_size} ({err.summary}). "
@@ -152,7 +152,7 @@ def _check_flatten_images(flatten_images) -> str:
         images = rng.random((n, side, side), dtype=np.float32)
         shown = f"flatten_images(images of shape {images.shape})"
         if (n, side) == (5, 28):
-            out = call_learner(fn, images.copy(), name=shown)
+            out = call_function(fn, images.copy(), name=shown)
         else:
             what = "a single image (n = 1)" if n == 1 else f"{side}x{side} images"
             out = _call_on_other_size(fn, images.copy(), shown, works_for, what)
@@ -185,7 +185,7 @@ def _check_unflatten_images(unflatten_images) -> str:
         vectors = rng.random((n, side * side), dtype=np.float32)
         shown = f"unflatten_images(vectors of shape {vectors.shape})"
         if not what:
-            out = call_learner(fn, vectors.copy(), name=shown)
+            out = call_function(fn, vectors.copy(), name=shown)
         else:
             out = _call_on_other_size(fn, vectors.copy(), shown, "a batch of 4 vectors of 784 "
                                       "pixels", what)
@@ -213,7 +213,7 @@ def _check_class_means(class_means) -> str:
     # Each digit gets its own brightness, so a global average is easy to tell apart.
     images = rng.random((len(labels), 28, 28), dtype=np.float32) * 0.5
     images += (labels[:, None, None] / 20.0).astype(np.float32)
-    out = call_learner(fn, images.copy(), labels.copy(), name="class_means(images, labels)")
+    out = call_function(fn, images.copy(), labels.copy(), name="class_means(images, labels)")
     means = require_array(out, "The value `class_means` returned", shape=(10, 28, 28))
     expected = np.stack([images[labels == digit].mean(axis=0) for digit in range(10)])
     if np.allclose(means, means[0]):
@@ -253,10 +253,10 @@ def _check_image_mse(image_mse) -> str:
         given = (x.copy(), x_hat.copy())
         shown = f"image_mse(images of shape {shape}, reconstructions of the same shape)"
         if shape == (5, 28, 28):
-            out = call_learner(fn, *given, name=shown)
+            out = call_function(fn, *given, name=shown)
         else:
             try:
-                out = call_learner(fn, *given, name=shown)
+                out = call_function(fn, *given, name=shown)
             except LearnerCodeError as err:
                 raise Incorrect(
                     f"Your function works for (n, 28, 28) batches but raised on shape {shape} "

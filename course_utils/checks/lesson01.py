@@ -22,7 +22,6 @@ from .exercise import Exercise
 from .validate import (
     Incorrect,
     LearnerCodeError,
-    NotAttempted,
     call_learner,
     describe,
     distinct_numbers,
@@ -31,6 +30,7 @@ from .validate import (
     require_function,
     require_model,
     require_number,
+    returned_none,
 )
 
 LESSON = "01"
@@ -45,7 +45,7 @@ def _check_count_dense_params(count_dense_params) -> str:
         shown = f"count_dense_params({sizes})"
         out = call_learner(fn, list(sizes), name=shown)
         if out is None:
-            raise NotAttempted(f"`{shown}` returned None: replace the `# YOUR CODE HERE` stub.")
+            raise returned_none(fn, shown)
         found = require_number(out, f"`{shown}`")
         expected = dense_params(sizes)
         if found == expected:
@@ -119,7 +119,7 @@ def _check_encode(encode) -> str:
     expected = to_numpy(encoder(images))
     out = call_learner(fn, encoder, images.copy(), name="encode(encoder, images)")
     if out is None:
-        raise NotAttempted("`encode` returned None: replace the stub with your code.")
+        raise returned_none(fn, "encode(encoder, images)")
     if not isinstance(out, np.ndarray):
         raise Incorrect(
             f"`encode` returned {describe(out)}; return a NumPy array, ready for NumPy, "
@@ -253,11 +253,11 @@ def _check_smallest_code_size(smallest_code_size) -> str:
                  f"pixels, so the target is {pixels:.3f} - {margin} = {target:.3f}; the codes "
                  f"reach {table}.")
         if out is None:
-            raise NotAttempted(
-                f"{shown} returned None: replace the stub. (If your loop found no size within "
-                f"the margin, look at the comparison: here code size {expected} reaches "
-                f"{accuracy[expected]:.3f}, the target is {target:.3f}.)"
-            )
+            raise returned_none(
+                fn, f"smallest_code_size(..., margin={margin})",
+                advice=(f"If your loop found no size within the margin, look at the comparison: "
+                        f"here code size {expected} reaches {accuracy[expected]:.3f}, the target "
+                        f"is {target:.3f}."))
         found = require_number(out, f"The value of {shown}")
         if 0.0 < found < 1.0:
             raise Incorrect(
@@ -359,7 +359,7 @@ def _check_dead_units(dead_units) -> str:
     for text, codes, expected in _dead_unit_cases():
         out = call_learner(fn, codes.copy(), name="dead_units(codes)")
         if out is None:
-            raise NotAttempted("`dead_units` returned None: replace the stub with your code.")
+            raise returned_none(fn, "dead_units(codes)")
         array = np.asarray(out) if not isinstance(out, (str, bytes)) else None
         if array is not None and array.ndim == 1 and array.size == codes.shape[1]:
             raise Incorrect(

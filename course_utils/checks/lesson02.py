@@ -13,6 +13,7 @@ from .exercise import Exercise
 from .validate import (
     Incorrect,
     NotAttempted,
+    call_function,
     call_learner,
     describe,
     distinct_numbers,
@@ -73,7 +74,7 @@ def _check_mean_image_mse(mean_image_mse) -> str:
         x_train, x_eval = _baseline_case(seed, n_train, n_eval, side)
         train_copy, eval_copy = x_train.copy(), x_eval.copy()
         shown = f"mean_image_mse(x_train, x_eval) for images of {side}x{side} pixels"
-        out = call_learner(fn, train_copy, eval_copy, name="mean_image_mse(x_train, x_eval)")
+        out = call_function(fn, train_copy, eval_copy, name="mean_image_mse(x_train, x_eval)")
         if not (np.array_equal(train_copy, x_train) and np.array_equal(eval_copy, x_eval)):
             raise Incorrect("`mean_image_mse` changed the images it was given; work on copies "
                             "(e.g. `x - mean` makes a new array, `x -= mean` does not).")
@@ -180,7 +181,7 @@ def _measure_probes(fn) -> dict:
         model = _probe_model(activation, seed=10 + seed)
         x_val = _probe_images(30 + 7 * seed, seed=20 + seed)
         shown = f"measure(model, x_val), for a model with a {activation} output,"
-        out = call_learner(fn, model, x_val.copy(), name="measure(model, x_val)")
+        out = call_function(fn, model, x_val.copy(), name="measure(model, x_val)")
         if out is None:
             raise NotAttempted("`measure` returned None: replace the stub with your code.")
         if isinstance(out, np.ndarray) and out.shape == (2,):
@@ -223,7 +224,7 @@ def _expected_choice(results: dict) -> str:
 
 def _check_choice(fn, results: dict, where: str) -> None:
     table = {name: (float(mse), float(outside)) for name, (mse, outside) in results.items()}
-    out = call_learner(fn, dict(table), name="choose_activation(results)")
+    out = call_function(fn, dict(table), name="choose_activation(results)")
     if out is None:
         raise NotAttempted("`choose_activation` returned None: replace the stub with your code.")
     if not isinstance(out, str) or out not in table:
@@ -266,7 +267,7 @@ def _check_compression_ratio(compression_ratio) -> str:
     fn = require_function(compression_ratio, "compression_ratio")
     for code_size, code_bits in ((32, 32), (2, 32), (32, 8), (10, 16)):
         shown = f"compression_ratio({code_size}, {code_bits})"
-        found = require_number(call_learner(fn, code_size, code_bits, name=shown), f"`{shown}`")
+        found = require_number(call_function(fn, code_size, code_bits, name=shown), f"`{shown}`")
         expected = N_PIXELS * PIXEL_BITS / (code_size * code_bits)
         if np.isclose(found, expected, rtol=1e-6):
             continue
@@ -469,7 +470,7 @@ def _check_untied_width(widest_hidden) -> str:
     answers = []
     for budget, code_size, n_pixels in _width_cases():
         shown = f"widest_hidden({budget}, {code_size}, n_pixels={n_pixels})"
-        out = call_learner(fn, budget, code_size, n_pixels=n_pixels, name=shown)
+        out = call_function(fn, budget, code_size, n_pixels=n_pixels, name=shown)
         found = require_number(out, f"`{shown}`")
         if found != int(found):
             raise Incorrect(f"`{shown}` gave {found:g}: a layer has a whole number of units. "

@@ -5,8 +5,6 @@ split)."""
 
 from __future__ import annotations
 
-import dis
-
 import numpy as np
 from scipy.linalg import subspace_angles
 from scipy.stats import ortho_group
@@ -16,24 +14,25 @@ from ..representations import linear_cka as reference_cka
 from .exercise import Exercise
 from .validate import (
     Incorrect,
-    NotAttempted,
     call_learner,
     describe,
     distinct_numbers,
+    is_untouched_stub,
     require_array,
     require_close,
     require_function,
     require_number,
+    returned_none,
 )
 
 LESSON = "04"
 
 
 # -- shared helpers ----------------------------------------------------------------------------
-def _require_pair(value, name: str) -> tuple:
+def _require_pair(value, name: str, fn=None) -> tuple:
     """Two things returned as a tuple or list, e.g. ``return a, b``."""
     if value is None:
-        raise NotAttempted(f"{name} returned None: write the function body, then check it.")
+        raise returned_none(fn, name)
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise Incorrect(
             f"{name} should return two arrays, as in `return first, second`; found "
@@ -61,7 +60,7 @@ def _check_centre_data(centre_data) -> str:
     x_test = (offsets + 0.2 + 0.3 * rng.random((12, 28, 28), dtype=np.float32)).astype(np.float32)
     train_in, test_in = x_train.copy(), x_test.copy()
     out = call_learner(fn, train_in, test_in, name="centre_data(x_train, x_test)")
-    train_c, test_c = _require_pair(out, "centre_data")
+    train_c, test_c = _require_pair(out, "centre_data(x_train, x_test)", fn)
     if getattr(train_c, "shape", None) == x_train.shape:
         raise Incorrect(
             "The training images still have shape (n, 28, 28). Flatten each image to a row of "
@@ -148,6 +147,8 @@ def _check_largest_principal_angle(largest_principal_angle) -> str:
                 "Rounding can put a cosine a hair above 1, and np.arccos of that is NaN: clip "
                 "the cosines to [-1, 1] first, `np.clip(cosines, -1.0, 1.0)`."
             )
+        if out is None:
+            raise returned_none(fn, "largest_principal_angle(a, b)")
         found = require_number(out, "largest_principal_angle")
         if abs(found - expected) <= 1e-3 + 1e-4 * expected:
             continue
@@ -187,7 +188,7 @@ def _check_rotate_autoencoder(rotate_autoencoder) -> str:
         d, k = w_enc.shape
         inputs = (w_enc.copy(), w_dec.copy(), rotation.copy())
         out = call_learner(fn, *inputs, name="rotate_autoencoder(w_enc, w_dec, r)")
-        new_enc, new_dec = _require_pair(out, "rotate_autoencoder")
+        new_enc, new_dec = _require_pair(out, "rotate_autoencoder(w_enc, w_dec, r)", fn)
         new_enc = require_array(new_enc, "The rotated encoder weights", shape=(d, k))
         new_dec = require_array(new_dec, "The rotated decoder weights", shape=(k, d))
         for original, passed, what in zip((w_enc, w_dec, rotation), inputs,
@@ -256,6 +257,8 @@ def _check_linear_cka(linear_cka) -> str:
 
     def run(a, b, what: str) -> float:
         out = call_learner(fn, a.copy(), b.copy(), name=f"linear_cka({what})")
+        if out is None:
+            raise returned_none(fn, f"linear_cka({what})")
         return require_number(out, "linear_cka")
 
     found = run(x, related, "x, y")
@@ -340,6 +343,8 @@ def _check_variance_rule_k(variance_rule_k) -> str:
     found, expected = [], []
     for x, fraction in cases:
         out = call_learner(fn, x.copy(), fraction, name=f"variance_rule_k(x_fit, {fraction})")
+        if out is None:
+            raise returned_none(fn, f"variance_rule_k(x_fit, {fraction})")
         found.append(_require_count(out, "variance_rule_k", min(x.shape)))
         expected.append(_variance_rule(x, fraction))
     if found == expected:
@@ -440,19 +445,6 @@ _TARGET_MISTAKES = (
 )
 
 
-_STUB_OPCODES = {"RESUME", "NOP", "LOAD_CONST", "STORE_FAST", "RETURN_VALUE", "RETURN_CONST"}
-
-
-def _is_untouched_stub(fn) -> bool:
-    """True for the generated stub: a body of `name = None` lines and `return None`, nothing
-    else (no name looked up, no call). A function the learner wrote does some work."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return False
-    return all(ins.opname in _STUB_OPCODES and (ins.opname != "LOAD_CONST" or ins.argval is None)
-               for ins in dis.get_instructions(code))
-
-
 def _check_smallest_k_for_target(smallest_k_for_target) -> str:
     fn = require_function(smallest_k_for_target, "smallest_k_for_target")
     cases = _target_cases()
@@ -460,11 +452,8 @@ def _check_smallest_k_for_target(smallest_k_for_target) -> str:
     for number, (x_fit, x_val, target) in enumerate(cases, start=1):
         shown = f"smallest_k_for_target(x_fit, x_val, {target})"
         out = call_learner(fn, x_fit.copy(), x_val.copy(), target, name=shown)
-        if out is None and number == 1 and _is_untouched_stub(fn):
-            raise NotAttempted(
-                "`smallest_k_for_target` is still the stub: replace `# YOUR CODE HERE` with your "
-                "code and return the smallest k."
-            )
+        if out is None and number == 1 and is_untouched_stub(fn):
+            raise returned_none(fn, shown)
         if out is None:
             raise Incorrect(
                 f"For data set {number}, your function returned None, yet "

@@ -10,6 +10,7 @@ from .common import bundled_image_split, explain_mismatch
 from .exercise import Exercise
 from .validate import (
     Incorrect,
+    call_function,
     call_learner,
     describe,
     distinct_numbers,
@@ -55,7 +56,7 @@ def _check_weight_penalty(weight_penalty) -> str:
         model = _small_model(seed)
         kernels, biases = _kernels_and_biases(model)
         shown = f"weight_penalty(model, l1={l1}, l2={l2})"
-        found = require_number(call_learner(fn, model, l1, l2, name=shown), shown)
+        found = require_number(call_function(fn, model, l1, l2, name=shown), shown)
         expected = _penalty(kernels, l1, l2)
         if np.isclose(found, expected, rtol=1e-4):
             continue
@@ -101,7 +102,7 @@ def _check_kl_sparsity_penalty(kl_sparsity_penalty) -> str:
         codes = (rng.random((64, 20)) * scale).astype(np.float32)
         before = codes.copy()
         shown = f"kl_sparsity_penalty(codes, rho={rho})"
-        found = require_number(call_learner(fn, codes, rho, name=shown), shown)
+        found = require_number(call_function(fn, codes, rho, name=shown), shown)
         if not np.array_equal(codes, before):
             raise Incorrect("Your function changed the `codes` array it was given. Clip a copy "
                             "(`np.clip(...)` returns a new array) instead of clipping in place.")
@@ -131,7 +132,7 @@ def _check_kl_sparsity_penalty(kl_sparsity_penalty) -> str:
     # Edge cases: units that are always off (0) or always on (1) must not give NaN or inf.
     for value, rho_hat_near, words in ((0.0, 0.01, "exactly 0"), (1.0, 0.99, "exactly 1")):
         codes = np.full((8, 5), value, dtype=np.float32)
-        found = call_learner(fn, codes, 0.05, name="kl_sparsity_penalty(codes, 0.05)")
+        found = call_function(fn, codes, 0.05, name="kl_sparsity_penalty(codes, 0.05)")
         array = require_array(found, f"The penalty for codes that are all {words}", finite=False)
         if array.size != 1 or not np.isfinite(array).all():
             raise Incorrect(
@@ -203,7 +204,7 @@ def _check_build_sparse_autoencoder(build_sparse_autoencoder) -> str:
 
     fn = require_function(build_sparse_autoencoder, "build_sparse_autoencoder")
     keras.utils.set_random_seed(0)
-    model = require_model(call_learner(fn, name="build_sparse_autoencoder()"),
+    model = require_model(call_function(fn, name="build_sparse_autoencoder()"),
                           "build_sparse_autoencoder()")
     encoder = getattr(model, "encoder", None)
     if not isinstance(encoder, keras.layers.Layer):
@@ -516,7 +517,7 @@ def _train_once(fn, images: np.ndarray, std: float, other_std: float):
     keras.utils.set_random_seed(0)
     shown = f"train_denoiser(images, std={std})"
     with _FitRecorder() as recorder:
-        model = call_learner(fn, given, std, name=shown)
+        model = call_function(fn, given, std, name=shown)
     model = require_model(model, shown)
     if not np.array_equal(given, images):
         raise Incorrect("train_denoiser changed the clean images it was given. Make noisy "
