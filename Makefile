@@ -50,8 +50,11 @@ $(STAMP): pyproject.toml
 	    "$$py" $(CHECK_PYTHON) --name "$$py" && "$$py" -m venv "$(VENV)" || exit 1; \
 	fi
 	@# uv installs the same packages as pip, in a third of the time; pip is the fallback.
+	@# --compile-bytecode: uv does not write .pyc files by default, and where PYTHONDONTWRITEBYTECODE
+	@# is set nothing ever does, so every kernel would compile TensorFlow's sources again
+	@# (about 5 CPU-seconds of each notebook's first cell).
 	$(BIN)/python -m pip install --quiet uv && \
-	    $(BIN)/python -m uv pip install --quiet -e ".[dev]" --python "$(BIN)/python" || { \
+	    $(BIN)/python -m uv pip install --quiet --compile-bytecode -e ".[dev]" --python "$(BIN)/python" || { \
 	    $(BIN)/python -m pip install --quiet --upgrade "pip>=24" && \
 	    $(BIN)/python -m pip install --quiet -e ".[dev]"; }
 	@touch $(STAMP)

@@ -66,8 +66,8 @@ def graded(tmp_path_factory):
         path.write_text(text, encoding="utf-8")
         digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
     # The time limit is per cell and generous: on a loaded machine importing the checks can take
-    # many seconds. The endless loop sleeps, so its minute costs no CPU.
-    limits = Limits(timeout=60, memory_mb=800, sandbox=SANDBOX)
+    # many seconds. The endless loop sleeps, so its half minute costs no CPU.
+    limits = Limits(timeout=30, memory_mb=800, sandbox=SANDBOX)
     rows = grade_all([room], limits, jobs=3, log=lambda _: None)
     return room, digests, rows
 
