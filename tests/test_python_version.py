@@ -216,7 +216,7 @@ def test_make_picks_the_newest_supported_python_by_itself(project):
     assert result.returncode == 0, result.stderr
     assert "Using python3.12 (Python 3.12.1) to create .venv." in result.stdout
     assert (project / ".venv" / "made-by").read_text().strip().endswith("/python3.12")
-    assert "pip install --quiet -e .[dev]" in (project / "pip.log").read_text()
+    assert "pip install --quiet --compile-bytecode -e .[dev]" in (project / "pip.log").read_text()
     assert (project / ".venv" / ".installed").exists()
 
 
@@ -224,7 +224,7 @@ def test_make_keeps_using_an_existing_supported_venv(project):
     _fake_python(project / ".venv" / "bin" / "python", "3.11.7", project / "pip.log")
     result = _make(project, path=_only_these_on_path(project))  # no other Python at all
     assert result.returncode == 0, result.stderr
-    assert "pip install --quiet -e .[dev]" in (project / "pip.log").read_text()
+    assert "pip install --quiet --compile-bytecode -e .[dev]" in (project / "pip.log").read_text()
     assert (project / ".venv" / ".installed").exists()
 
 
