@@ -21,33 +21,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from headless_chromium import CHROMIUM, CHROMIUM_FLAGS, chromium_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 IDLE = "(ipykernel) | Idle"
 TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.e2e
-
-
-def _requirements_or_skip() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("Playwright for Python (pip install playwright)")
-    if missing:
-        reason = "end-to-end test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(reason + "; CI must provide it (.ci/run installs Chromium).")
-        pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -84,7 +65,7 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a temporary copy of the course; yields (base_url, token)."""
-    _requirements_or_skip()
+    chromium_or_skip("end-to-end test")
     work = tmp_path_factory.mktemp("lab")
     course = work / "course"
     for folder in ("notebooks", "exercises"):
@@ -156,7 +137,7 @@ def _wait_for_server(base: str, token: str, server: subprocess.Popen, log: Path)
 
 @pytest.fixture(scope="module")
 def browser():
-    _requirements_or_skip()
+    chromium_or_skip("end-to-end test")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

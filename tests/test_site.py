@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import subprocess
 import sys
@@ -21,14 +20,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from headless_chromium import CHROMIUM, CHROMIUM_FLAGS, chromium_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts" / "site"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSON_08 = next(stem for stem in LESSONS if stem.startswith("08_"))
 SEARCH_TERM = "discriminator"  # a glossary term of lesson 08
@@ -151,21 +146,6 @@ def test_lesson_pages_say_how_to_run_them_and_widgets_show_their_picture(site):
 # ---------------------------------------------------------------- in headless Chromium
 
 
-def _chromium_or_skip() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("Playwright for Python (pip install playwright)")
-    if missing:
-        reason = "the website's browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(reason + "; CI must provide it (.ci/run installs Chromium).")
-        pytest.skip(reason)
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -187,7 +167,7 @@ def served(site):
 
 @pytest.mark.e2e
 def test_home_to_lesson_08_figures_equations_and_search(served):
-    _chromium_or_skip()
+    chromium_or_skip("the website's browser test")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
