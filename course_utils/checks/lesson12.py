@@ -384,14 +384,20 @@ def _held_out_fvu(k: int) -> float:
     return fvu(x, reconstruct(train_topk(x_train, k), x))
 
 
-def _check_chosen_k(chosen_k) -> str:
-    found = require_number(chosen_k, "CHOSEN_K")
+def _require_candidate_k(value, name: str, candidates, fraction: str) -> int:
+    """The k a learner chose, as an int, if it is one of ``candidates``; a value between 0 and 1
+    is told it looks like ``fraction`` (a share, an FVU) instead of a k."""
+    found = require_number(value, name)
     if 0 < found < 1:
-        raise Incorrect(f"CHOSEN_K is {found:g}, which looks like an FVU; give the k itself "
-                        f"(one of {K_CANDIDATES}).")
-    if found not in K_CANDIDATES:
-        raise Incorrect(f"CHOSEN_K is {found:g}; choose one of the candidates {K_CANDIDATES}.")
-    k = int(found)
+        raise Incorrect(f"{name} is {found:g}, which looks like {fraction}; give the k itself "
+                        f"(one of {candidates}).")
+    if found not in candidates:
+        raise Incorrect(f"{name} is {found:g}; choose one of the candidates {candidates}.")
+    return int(found)
+
+
+def _check_chosen_k(chosen_k) -> str:
+    k = _require_candidate_k(chosen_k, "CHOSEN_K", K_CANDIDATES, "an FVU")
     score = _held_out_fvu(k)
     shown, target = distinct_numbers(score, FVU_TARGET)
     measured = f"With k={k}, the check's SAE reached FVU {shown} on held-out samples"
@@ -452,14 +458,7 @@ def _check_world_scores(k: int) -> tuple[float, float]:
 
 
 def _check_k_for_features(chosen) -> str:
-    found = require_number(chosen, "K_FOR_FEATURES")
-    if 0 < found < 1:
-        raise Incorrect(f"K_FOR_FEATURES is {found:g}, which looks like a share or an FVU; give "
-                        f"the k itself (one of {FEATURE_CANDIDATES}).")
-    if found not in FEATURE_CANDIDATES:
-        raise Incorrect(f"K_FOR_FEATURES is {found:g}; choose one of the candidates "
-                        f"{FEATURE_CANDIDATES}.")
-    k = int(found)
+    k = _require_candidate_k(chosen, "K_FOR_FEATURES", FEATURE_CANDIDATES, "a share or an FVU")
     share, error = _check_world_scores(k)
     measured = (f"In the check's own world (other true directions, other samples), k={k} "
                 f"recovered {share:.0%} of the true features (mean of {len(FEATURE_SEEDS)} "
